@@ -1,0 +1,135 @@
+package scoring
+
+// lexicon matches word sequences (by token hash, so matching costs one map
+// lookup per word of the message) against phrase lists by category.
+type lexicon struct {
+	byFirst map[uint32][]phrase
+	leet    map[uint32]string // words worth disguising, for the l33t check
+}
+
+type phrase struct {
+	cat    string
+	text   string
+	hashes []uint32
+}
+
+// Lexicon categories. Each becomes a signal "lexicon_<cat>" except urgency and
+// money, which have their own signals.
+var lexiconPhrases = map[string][]string{
+	"investment": {
+		"forex", "binary options", "trading signals", "guaranteed returns", "guaranteed return", "guaranteed profit",
+		"investment opportunity", "stock alert", "hot stock", "penny stock", "double your money", "passive income",
+		"make money fast", "make money online", "work from home", "earn extra cash", "financial freedom", "be your own boss",
+		"multi level marketing", "home based business", "home business", "get rich", "profit daily", "daily profit",
+		"risk free investment", "high returns", "returns of", "investment plan", "trading platform", "trading account",
+		"earn money", "extra income", "residual income", "no experience required", "stock profile", "strong buy",
+	},
+	"crypto": {
+		"bitcoin", "btc", "cryptocurrency", "crypto", "ethereum", "usdt", "wallet address", "blockchain", "nft", "airdrop",
+		"seed phrase", "crypto wallet", "binance", "coinbase", "token sale", "ico",
+	},
+	"lottery": {
+		"lottery", "you have won", "you have been selected", "claim your prize", "jackpot", "sweepstakes", "winning number",
+		"prize money", "inheritance", "next of kin", "beneficiary", "transfer of funds", "barrister", "diplomat",
+		"consignment", "million us dollars", "million dollars", "unclaimed", "compensation fund", "winner",
+		"congratulations you", "lucky winner", "cash prize", "claim your", "confidential business", "strictly confidential",
+		"business proposal", "my late husband", "late father", "foreign account", "bank draft",
+	},
+	"pharma": {
+		"viagra", "cialis", "levitra", "pharmacy", "no prescription", "without prescription", "prescription drugs",
+		"pills", "meds", "weight loss", "lose weight", "diet pills", "herbal", "penis", "enlargement", "erectile",
+		"hgh", "anti aging", "xanax", "valium", "phentermine", "vicodin", "online pharmacy", "lose pounds", "fat burning",
+	},
+	"adult": {
+		"xxx", "porn", "nude", "naked", "hot girls", "horny", "erotic", "webcam", "adult site", "sex", "hardcore",
+		"singles in your area", "lonely", "barely legal", "live girls",
+	},
+	"marketing": {
+		"act now", "click here", "order now", "buy now", "risk free", "risk-free", "100% free", "free gift",
+		"no obligation", "limited offer", "special promotion", "this is not spam", "not spam", "remove from list",
+		"to be removed", "you are receiving this", "satisfaction guaranteed", "money back", "money-back", "no cost",
+		"lowest rates", "lowest price", "credit report", "bad credit", "cash bonus", "casino", "dear friend",
+		"once in a lifetime", "bulk email", "email marketing", "email addresses", "opt-in list", "mortgage",
+		"refinance", "debt", "consolidate", "no hidden fees", "call now", "order today", "free trial",
+		"free quote", "guaranteed", "unsecured", "pre-approved", "approved", "mlm", "amazing offer", "special offer",
+	},
+	"phishing": {
+		"verify your account", "account suspended", "account has been suspended", "confirm your password",
+		"update your payment", "unusual activity", "suspicious activity", "login attempt", "your account will be",
+		"security alert", "verify your identity", "account has been locked", "confirm your identity",
+		"update your account", "validate your account", "click the link below to verify", "account verification",
+		"your mailbox", "mailbox is full", "password expires",
+	},
+	"urgency": {
+		"urgent", "urgently", "immediately", "act now", "limited time", "expires", "expire", "expiring", "last chance",
+		"don't miss", "do not miss", "hurry", "today only", "within 24 hours", "within 48 hours", "final notice",
+		"deadline", "while supplies last", "now or never", "only a few left", "respond now", "reply now",
+		"asap", "time is running out", "before it's too late", "offer ends", "ends tonight", "last day",
+	},
+	"money": {
+		"cash", "money", "income", "profit", "profits", "earn", "earnings", "dollars", "usd", "million", "millions",
+		"wire transfer", "western union", "moneygram", "bank account", "credit card", "loan", "loans", "payment",
+		"per week", "per month", "per day", "free money", "fortune", "wealth", "rich", "funds", "investment",
+		"commission", "salary", "$", "€", "£",
+	},
+}
+
+// leetTargets are words spammers disguise (v1agra, fr33, p4ypal).
+var leetTargets = []string{
+	"viagra", "cialis", "free", "money", "cash", "sex", "porn", "casino", "bitcoin", "crypto", "paypal", "bank",
+	"account", "password", "verify", "loan", "pharmacy", "winner", "prize", "lottery", "click", "offer", "credit",
+	"urgent", "xanax", "valium", "amazon", "apple", "microsoft", "login",
+}
+
+func newLexicon() *lexicon {
+	l := &lexicon{byFirst: map[uint32][]phrase{}, leet: map[uint32]string{}}
+	var t tokenizer
+	for cat, list := range lexiconPhrases {
+		for _, p := range list {
+			var hs []uint32
+			t.each(p, func(tok []byte, _ string) { hs = append(hs, hashBytes('w', tok)) })
+			if len(hs) == 0 {
+				// Single-character tokens ($, €, £) are below the tokenizer's
+				// minimum length: they are counted by the money signal directly.
+				continue
+			}
+			l.byFirst[hs[0]] = append(l.byFirst[hs[0]], phrase{cat: cat, text: p, hashes: hs})
+		}
+	}
+	for _, w := range leetTargets {
+		l.leet[hashStr('w', w)] = w
+	}
+	return l
+}
+
+// match returns, per category, the distinct phrases found in the word hashes.
+func (l *lexicon) match(words []uint32) map[string][]string {
+	var hits map[string][]string
+	var seen map[string]bool
+	for i, h := range words {
+		for _, p := range l.byFirst[h] {
+			if i+len(p.hashes) > len(words) {
+				continue
+			}
+			ok := true
+			for j := 1; j < len(p.hashes); j++ {
+				if words[i+j] != p.hashes[j] {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			if hits == nil {
+				hits = map[string][]string{}
+				seen = map[string]bool{}
+			}
+			if key := p.cat + "\x00" + p.text; !seen[key] {
+				seen[key] = true
+				hits[p.cat] = append(hits[p.cat], p.text)
+			}
+		}
+	}
+	return hits
+}

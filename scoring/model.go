@@ -1,0 +1,335 @@
+package scoring
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// Model is the token classifier: logistic regression over hashed, binary,
+// L2-normalised features (see doc.go for why). A Model is not safe for
+// concurrent mutation; the Scorer guards the one it uses.
+type Model struct {
+	bits uint8
+	bias float64
+	w    []float32
+	// Messages the model was trained on, by class, including Learn calls.
+	Spam, Ham int
+}
+
+const defaultBits = 20
+
+//go:embed model/default.model
+var defaultModelData []byte
+
+// DefaultModel returns a fresh copy of the model embedded in the binary,
+// trained by `outpost train` on the development corpus.
+func DefaultModel() (*Model, error) {
+	if len(defaultModelData) == 0 {
+		return newModel(defaultBits), nil // only while bootstrapping the first model
+	}
+	return ReadModel(bytes.NewReader(defaultModelData))
+}
+
+func newModel(bits uint8) *Model {
+	return &Model{bits: bits, w: make([]float32, 1<<bits)}
+}
+
+// Clone returns an independent copy of m.
+func (m *Model) Clone() *Model {
+	c := *m
+	c.w = slices.Clone(m.w)
+	return &c
+}
+
+func (m *Model) idx(h uint32) uint32 { return h & (1<<m.bits - 1) }
+
+// contribution is one feature's part in a logit.
+type contribution struct {
+	src string
+	w   float64
+}
+
+// logit returns the model's log-odds that the features are spam.
+func (m *Model) logit(fs []feat) float64 {
+	if len(fs) == 0 {
+		return m.bias
+	}
+	x := 1 / math.Sqrt(float64(len(fs)))
+	var s float64
+	for _, f := range fs {
+		s += float64(m.w[m.idx(f.h)])
+	}
+	return m.bias + s*x
+}
+
+// explain returns the n features that pushed hardest in the direction of the
+// verdict (towards spam when spam is true), among those with a readable name.
+func (m *Model) explain(fs []feat, spam bool, n int) []contribution {
+	var top []contribution
+	for _, f := range fs {
+		if f.src == "" {
+			continue
+		}
+		w := float64(m.w[m.idx(f.h)])
+		if !spam {
+			w = -w
+		}
+		if w <= 0 {
+			continue
+		}
+		if len(top) < n || w > top[len(top)-1].w {
+			top = append(top, contribution{f.src, w})
+			slices.SortStableFunc(top, func(a, b contribution) int {
+				switch {
+				case a.w > b.w:
+					return -1
+				case a.w < b.w:
+					return 1
+				}
+				return 0
+			})
+			if len(top) > n {
+				top = top[:n]
+			}
+		}
+	}
+	return top
+}
+
+// Example is one labelled message, as features, for training.
+type Example struct {
+	feats []feat
+	Spam  bool
+}
+
+// NewExample parses and featurizes one labelled message.
+func NewExample(raw []byte, spam bool) Example {
+	var f featurizer
+	return Example{feats: slices.Clone(f.extract(Parse(raw))), Spam: spam}
+}
+
+// TrainConfig tunes training; the zero value means the defaults.
+type TrainConfig struct {
+	Epochs int     // passes over the data (default 10)
+	Rate   float64 // AdaGrad base learning rate (default 0.5)
+	L2     float64 // weight decay per update (default 1e-5)
+	Seed   uint64  // shuffle seed, for determinism (default 1)
+}
+
+func (c TrainConfig) withDefaults() TrainConfig {
+	if c.Epochs == 0 {
+		c.Epochs = 10
+	}
+	if c.Rate == 0 {
+		c.Rate = 0.5
+	}
+	if c.L2 == 0 {
+		c.L2 = 1e-5
+	}
+	if c.Seed == 0 {
+		c.Seed = 1
+	}
+	return c
+}
+
+// Train fits a model to the examples with AdaGrad, deterministically for a
+// given configuration and example order.
+func Train(ex []Example, cfg TrainConfig) *Model {
+	cfg = cfg.withDefaults()
+	m := newModel(defaultBits)
+	g := make([]float32, len(m.w))
+	var gb float64
+	order := make([]int, len(ex))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
+	for _, e := range ex {
+		if e.Spam {
+			m.Spam++
+		} else {
+			m.Ham++
+		}
+	}
+	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			e := ex[i]
+			if len(e.feats) == 0 {
+				continue
+			}
+			z := m.logit(e.feats)
+			y := 0.0
+			if e.Spam {
+				y = 1
+			}
+			grad := sigmoid(z) - y
+			x := 1 / math.Sqrt(float64(len(e.feats)))
+			gi := grad * x
+			for _, f := range e.feats {
+				k := m.idx(f.h)
+				g[k] += float32(gi * gi)
+				step := cfg.Rate / math.Sqrt(float64(g[k])+1e-8)
+				m.w[k] -= float32(step * (gi + cfg.L2*float64(m.w[k])))
+			}
+			gb += grad * grad
+			m.bias -= cfg.Rate / math.Sqrt(gb+1e-8) * grad
+		}
+	}
+	return m
+}
+
+// learn nudges the model towards the label of one message with plain SGD,
+// repeating (at most a few times) until the message sits on the right side
+// with some margin, so that one correction by a person is felt at once.
+func (m *Model) learn(fs []feat, spam bool) {
+	if spam {
+		m.Spam++
+	} else {
+		m.Ham++
+	}
+	if len(fs) == 0 {
+		return
+	}
+	y := 0.0
+	if spam {
+		y = 1
+	}
+	x := 1 / math.Sqrt(float64(len(fs)))
+	const rate, margin = 1.0, 2.0
+	for range 5 {
+		z := m.logit(fs)
+		if spam && z > margin || !spam && z < -margin {
+			return
+		}
+		grad := sigmoid(z) - y
+		for _, f := range fs {
+			m.w[m.idx(f.h)] -= float32(rate * grad * x)
+		}
+	}
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// Serialised form: "OPBM" magic, version byte, bits byte, then deflate of:
+// bias float64, spam and ham counts (uvarint), the number of non-zero weights
+// (uvarint), then per weight the gap from the previous index (uvarint) and the
+// weight quantised to int16 against a float32 scale written first.
+const modelMagic = "OPBM"
+
+// WriteTo writes the model in its compact binary form.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	var buf bytes.Buffer
+	buf.WriteString(modelMagic)
+	buf.WriteByte(1)
+	buf.WriteByte(m.bits)
+	zw, _ := flate.NewWriter(&buf, flate.BestCompression)
+	bw := bufio.NewWriter(zw)
+	var tmp [binary.MaxVarintLen64]byte
+	putU := func(v uint64) { bw.Write(tmp[:binary.PutUvarint(tmp[:], v)]) }
+	binary.Write(bw, binary.LittleEndian, m.bias)
+	putU(uint64(m.Spam))
+	putU(uint64(m.Ham))
+	var maxAbs float32
+	n := 0
+	for _, v := range m.w {
+		if a := float32(math.Abs(float64(v))); a >= 1e-4 {
+			n++
+			maxAbs = max(maxAbs, a)
+		}
+	}
+	scale := maxAbs / 32767
+	if scale == 0 {
+		scale = 1
+	}
+	binary.Write(bw, binary.LittleEndian, scale)
+	putU(uint64(n))
+	prev := 0
+	for i, v := range m.w {
+		if math.Abs(float64(v)) < 1e-4 {
+			continue
+		}
+		putU(uint64(i - prev))
+		prev = i
+		q := int16(math.Round(float64(v / scale)))
+		binary.Write(bw, binary.LittleEndian, q)
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, err
+	}
+	if err := zw.Close(); err != nil {
+		return 0, err
+	}
+	k, err := w.Write(buf.Bytes())
+	return int64(k), err
+}
+
+// ReadModel reads a model written by WriteTo.
+func ReadModel(r io.Reader) (*Model, error) {
+	hdr := make([]byte, len(modelMagic)+2)
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return nil, fmt.Errorf("scoring: read model: %w", err)
+	}
+	if string(hdr[:4]) != modelMagic || hdr[4] != 1 {
+		return nil, errors.New("scoring: not an outpost model (bad magic or version)")
+	}
+	bits := hdr[5]
+	if bits < 10 || bits > 24 {
+		return nil, fmt.Errorf("scoring: model: bad size %d", bits)
+	}
+	m := newModel(bits)
+	br := bufio.NewReader(flate.NewReader(r))
+	fail := func(err error) (*Model, error) { return nil, fmt.Errorf("scoring: model: %w", err) }
+	if err := binary.Read(br, binary.LittleEndian, &m.bias); err != nil {
+		return fail(err)
+	}
+	spam, err := binary.ReadUvarint(br)
+	if err != nil {
+		return fail(err)
+	}
+	ham, err := binary.ReadUvarint(br)
+	if err != nil {
+		return fail(err)
+	}
+	m.Spam, m.Ham = int(spam), int(ham)
+	var scale float32
+	if err := binary.Read(br, binary.LittleEndian, &scale); err != nil {
+		return fail(err)
+	}
+	n, err := binary.ReadUvarint(br)
+	if err != nil {
+		return fail(err)
+	}
+	if n > uint64(len(m.w)) {
+		return fail(errors.New("too many weights"))
+	}
+	idx := uint64(0)
+	for i := uint64(0); i < n; i++ {
+		gap, err := binary.ReadUvarint(br)
+		if err != nil {
+			return fail(err)
+		}
+		idx += gap
+		if idx >= uint64(len(m.w)) {
+			return fail(errors.New("weight index out of range"))
+		}
+		var q int16
+		if err := binary.Read(br, binary.LittleEndian, &q); err != nil {
+			return fail(err)
+		}
+		m.w[idx] = float32(q) * scale
+	}
+	if math.IsNaN(m.bias) || math.IsInf(m.bias, 0) {
+		return fail(errors.New("bad bias"))
+	}
+	return m, nil
+}

@@ -1,0 +1,282 @@
+package scoring
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Verdict is what the gateway should do with a message, from its content alone.
+type Verdict string
+
+const (
+	Pass   Verdict = "pass"
+	Hold   Verdict = "hold"
+	Reject Verdict = "reject"
+)
+
+// Signal is one named contribution to a score, with a detail a person can act on.
+type Signal struct {
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+	Detail string  `json:"detail"`
+}
+
+// Result is the score of one message and why.
+type Result struct {
+	Score   float64  `json:"score"` // higher = spammier; the sum of the signal weights
+	Verdict Verdict  `json:"verdict"`
+	Signals []Signal `json:"signals"` // by weight, highest first; every non-zero part of Score
+	// Fingerprint is the near-duplicate fingerprint of the normalised text,
+	// for campaign detection (see Similarity).
+	Fingerprint Fingerprint `json:"fingerprint"`
+	// Malformed is set when part of the message could not be read; Problems
+	// says what. The score is then based on what could be read.
+	Malformed bool     `json:"malformed,omitempty"`
+	Problems  []string `json:"problems,omitempty"`
+	// Bayes is the classifier's log-odds (before weighting and clamping).
+	Bayes float64 `json:"bayes"`
+	// What a reviewer may want to see.
+	Subject     string       `json:"subject,omitempty"`
+	LinkDomains []string     `json:"link_domains,omitempty"` // distinct, sorted
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Options configure a Scorer. The zero value is usable.
+type Options struct {
+	// HoldThreshold and RejectThreshold: a score at or above them holds or
+	// rejects the message. Defaults 5 and 12.
+	HoldThreshold, RejectThreshold float64
+	// Model is the classifier to use; nil means: the Store's model if it has
+	// one, else the default model embedded in the binary.
+	Model *Model
+	// Store persists what Learn teaches the model; nil means no persistence.
+	Store ModelStore
+	// BayesWeight scales the classifier's log-odds into the score (default
+	// 1), and BayesClamp bounds them (default 8), so that the classifier
+	// alone can hold but not reject a message whose other signals are silent.
+	BayesWeight, BayesClamp float64
+}
+
+const (
+	DefaultHoldThreshold   = 5.0
+	DefaultRejectThreshold = 12.0
+)
+
+// Scorer scores messages. It is safe for concurrent use.
+type Scorer struct {
+	opts  Options
+	lex   *lexicon
+	pool  sync.Pool // *featurizer
+	mu    sync.RWMutex
+	model *Model
+	// learnMu serialises Learn, so that saved models never go back in time.
+	learnMu sync.Mutex
+}
+
+// New returns a Scorer.
+func New(opts Options) (*Scorer, error) {
+	if opts.HoldThreshold == 0 {
+		opts.HoldThreshold = DefaultHoldThreshold
+	}
+	if opts.RejectThreshold == 0 {
+		opts.RejectThreshold = DefaultRejectThreshold
+	}
+	if opts.RejectThreshold < opts.HoldThreshold {
+		return nil, fmt.Errorf("scoring: reject threshold %.2f is below hold threshold %.2f", opts.RejectThreshold, opts.HoldThreshold)
+	}
+	if opts.BayesWeight == 0 {
+		opts.BayesWeight = 1
+	}
+	if opts.BayesClamp == 0 {
+		opts.BayesClamp = 8
+	}
+	s := &Scorer{opts: opts, lex: newLexicon()}
+	s.pool.New = func() any { return new(featurizer) }
+	switch {
+	case opts.Model != nil:
+		s.model = opts.Model.Clone()
+	case opts.Store != nil:
+		m, err := opts.Store.Load(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("scoring: load model: %w", err)
+		}
+		s.model = m
+	}
+	if s.model == nil {
+		m, err := DefaultModel()
+		if err != nil {
+			return nil, err
+		}
+		s.model = m
+	}
+	return s, nil
+}
+
+// Options returns the options in effect (with defaults filled in).
+func (s *Scorer) Options() Options { return s.opts }
+
+// Score parses and scores one raw RFC 5322 message. It never panics on bad
+// input and is deterministic: the same message and model give the same Result.
+func (s *Scorer) Score(raw []byte) Result {
+	m := Parse(raw)
+	f := s.pool.Get().(*featurizer)
+	feats := f.extract(m)
+	sigs := s.contentSignals(m)
+	s.mu.RLock()
+	z := s.model.logit(feats)
+	score, sigs := s.combine(sigs, z, s.model, feats)
+	s.mu.RUnlock()
+	s.pool.Put(f)
+
+	r := Result{
+		Score:       score,
+		Verdict:     s.verdict(score),
+		Signals:     sigs,
+		Fingerprint: FingerprintText(m.Subject + "\n" + m.Text()),
+		Malformed:   m.Malformed(),
+		Problems:    m.Problems,
+		Bayes:       round3(z),
+		Subject:     m.Subject,
+		Attachments: m.Attachments,
+	}
+	seen := map[string]bool{}
+	for _, l := range m.Links {
+		if !seen[l.Domain] && len(r.LinkDomains) < 50 {
+			seen[l.Domain] = true
+			r.LinkDomains = append(r.LinkDomains, l.Domain)
+		}
+	}
+	slices.Sort(r.LinkDomains)
+	return r
+}
+
+func (s *Scorer) verdict(score float64) Verdict {
+	switch {
+	case score >= s.opts.RejectThreshold:
+		return Reject
+	case score >= s.opts.HoldThreshold:
+		return Hold
+	}
+	return Pass
+}
+
+// contentSignals runs every content signal on a parsed message.
+func (s *Scorer) contentSignals(m *Message) []Signal {
+	a := analyze(m, s.lex)
+	var out []Signal
+	for _, d := range signalDefs {
+		w, detail := d.fn(a)
+		if w != 0 {
+			out = append(out, Signal{Name: d.name, Weight: round3(w), Detail: detail})
+		}
+	}
+	return out
+}
+
+// combine adds the classifier's signal to the content signals and returns the
+// total and the signals sorted by weight. model may be nil (no explanation).
+func (s *Scorer) combine(sigs []Signal, z float64, model *Model, feats []feat) (float64, []Signal) {
+	c := math.Max(-s.opts.BayesClamp, math.Min(s.opts.BayesClamp, z)) * s.opts.BayesWeight
+	c = round3(c)
+	out := slices.Clone(sigs)
+	if c != 0 {
+		out = append(out, Signal{Name: "bayes", Weight: c, Detail: bayesDetail(z, model, feats)})
+	}
+	slices.SortStableFunc(out, func(a, b Signal) int {
+		switch {
+		case a.Weight > b.Weight:
+			return -1
+		case a.Weight < b.Weight:
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	var total float64
+	for _, g := range out {
+		total += g.Weight
+	}
+	return round3(total), out
+}
+
+func bayesDetail(z float64, model *Model, feats []feat) string {
+	p := sigmoid(z)
+	var b strings.Builder
+	if z >= 0 {
+		fmt.Fprintf(&b, "word statistics: %.1f%% like spam", 100*p)
+	} else {
+		fmt.Fprintf(&b, "word statistics: %.1f%% like legitimate mail", 100*(1-p))
+	}
+	if model != nil {
+		top := model.explain(feats, z >= 0, 4)
+		if len(top) > 0 {
+			b.WriteString(" (strongest: ")
+			for i, t := range top {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "%q", truncate(t.src, 40))
+			}
+			b.WriteString(")")
+		}
+	}
+	return b.String()
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// Learn teaches the live model that one message is spam (or not) and persists
+// the model through the configured Store. Safe for concurrent use.
+func (s *Scorer) Learn(raw []byte, spam bool) error {
+	return s.LearnContext(context.Background(), raw, spam)
+}
+
+// LearnContext is Learn with a context for the Store.
+func (s *Scorer) LearnContext(ctx context.Context, raw []byte, spam bool) error {
+	var f featurizer
+	feats := f.extract(Parse(raw))
+	s.learnMu.Lock()
+	defer s.learnMu.Unlock()
+	s.mu.Lock()
+	s.model.learn(feats, spam)
+	var snap *Model
+	if s.opts.Store != nil {
+		snap = s.model.Clone()
+	}
+	s.mu.Unlock()
+	if snap == nil {
+		return nil
+	}
+	if err := s.opts.Store.Save(ctx, snap); err != nil {
+		return fmt.Errorf("scoring: save model: %w", err)
+	}
+	return nil
+}
+
+// Model returns a copy of the live model (for saving or inspection).
+func (s *Scorer) Model() *Model {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.model.Clone()
+}
+
+// MainReason is a short text naming the strongest reason for the score, fit
+// for an SMTP reply: no weights, no thresholds, no internal names.
+func (r Result) MainReason() string {
+	for _, g := range r.Signals {
+		if g.Weight <= 0 {
+			break
+		}
+		if t, ok := reasons[g.Name]; ok {
+			return t
+		}
+		if strings.HasPrefix(g.Name, "lexicon_") {
+			return "message uses wording typical of " + strings.ReplaceAll(strings.TrimPrefix(g.Name, "lexicon_"), "_", " ") + " spam"
+		}
+		return "message looks like spam"
+	}
+	return "message looks like spam"
+}

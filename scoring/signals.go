@@ -1,0 +1,717 @@
+package scoring
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// analysis is what the signals read: the parsed message plus statistics
+// computed once.
+type analysis struct {
+	m    *Message
+	text string // visible text (plain, then HTML)
+	// Lexicon hits by category (subject and body).
+	hits map[string][]string
+	// Body words and letters.
+	words, letters, upper  int
+	subjLetters, subjUpper int
+	exclaimRuns            int // "!!!" or longer, subject and body
+	subjExclaim            int
+	zeroWidth              int
+	mixedScript            []string // words mixing Latin with Cyrillic/Greek
+	leet                   []string // disguised words, e.g. "v1agra (viagra)"
+	moneyAmounts           []string // "$1,000", "€500"
+}
+
+func analyze(m *Message, lex *lexicon) *analysis {
+	a := &analysis{m: m, text: m.Text()}
+	var t tokenizer
+	var hs []uint32
+	add := func(tok []byte, _ string) { hs = append(hs, hashBytes('w', tok)) }
+	t.each(m.Subject, add)
+	hs = append(hs, 0) // no phrase spans subject and body
+	t.each(a.text, func(tok []byte, src string) {
+		add(tok, src)
+		a.words++
+	})
+	a.hits = lex.match(hs)
+
+	text := a.text
+	if len(text) > maxTokenText {
+		text = text[:maxTokenText]
+	}
+	a.letters, a.upper = caseCounts(text)
+	a.subjLetters, a.subjUpper = caseCounts(m.Subject)
+	a.exclaimRuns = strings.Count(text, "!!!") + strings.Count(m.Subject, "!!!")
+	a.subjExclaim = strings.Count(m.Subject, "!")
+	a.scanWords(m.Subject, lex)
+	a.scanWords(text, lex)
+	return a
+}
+
+func caseCounts(s string) (letters, upper int) {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	return
+}
+
+// scanWords looks at raw whitespace-separated words for obfuscation and money
+// amounts.
+func (a *analysis) scanWords(s string, lex *lexicon) {
+	for w := range strings.FieldsSeq(s) {
+		if len(w) > 40 {
+			continue
+		}
+		latin, other, digits, letters, zw := 0, 0, 0, 0, 0
+		for _, r := range w {
+			switch {
+			case isZeroWidth(r):
+				zw++
+			case r < utf8.RuneSelf:
+				if r >= '0' && r <= '9' {
+					digits++
+				} else if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+					latin++
+					letters++
+				}
+			case unicode.In(r, unicode.Cyrillic, unicode.Greek):
+				other++
+				letters++
+			case unicode.IsLetter(r):
+				letters++
+			}
+		}
+		if zw > 0 && letters > 0 {
+			a.zeroWidth += zw
+		}
+		if latin > 0 && other > 0 && len(a.mixedScript) < 5 {
+			a.mixedScript = append(a.mixedScript, strings.Map(dropZeroWidth, w))
+		}
+		if (w[0] == '$' || strings.HasPrefix(w, "€") || strings.HasPrefix(w, "£")) && digits > 0 && len(a.moneyAmounts) < 10 {
+			a.moneyAmounts = append(a.moneyAmounts, strings.TrimRight(w, ".,;:!?)"))
+		}
+		if letters >= 2 && letters+digits >= 4 && (digits > 0 || strings.ContainsAny(w, "@$|")) && len(a.leet) < 5 {
+			if target, ok := lex.leet[hashStr('w', deleet(w))]; ok {
+				a.leet = append(a.leet, fmt.Sprintf("%s (%s)", strings.Trim(w, ".,;:!?()\"'"), target))
+			}
+		}
+	}
+}
+
+func dropZeroWidth(r rune) rune {
+	if isZeroWidth(r) {
+		return -1
+	}
+	return r
+}
+
+// deleet undoes digit and symbol substitutions: v1agr@ -> viagra.
+func deleet(w string) string {
+	w = strings.Trim(w, ".,;:!?()\"'")
+	var b strings.Builder
+	for _, r := range strings.ToLower(w) {
+		switch r {
+		case '0':
+			r = 'o'
+		case '1', '!', '|':
+			r = 'i'
+		case '3':
+			r = 'e'
+		case '4', '@':
+			r = 'a'
+		case '5', '$':
+			r = 's'
+		case '7':
+			r = 't'
+		case '8':
+			r = 'b'
+		}
+		b.WriteRune(r)
+	}
+	s := b.String()
+	// "1" also stands for "l": try both for the common targets.
+	if strings.Contains(w, "1") {
+		alt := strings.Map(func(r rune) rune {
+			if r == '1' {
+				return 'l'
+			}
+			return r
+		}, strings.ToLower(w))
+		if strings.Contains(alt, "l") && !strings.ContainsAny(alt, "0345789@$!|") {
+			return alt
+		}
+	}
+	return s
+}
+
+// signalDef is one content signal: a small function returning a weight (0 =
+// silent) and a detail.
+type signalDef struct {
+	name string
+	fn   func(*analysis) (float64, string)
+}
+
+// signalDefs lists the content signals in a fixed order (results are sorted by
+// weight afterwards, ties by name).
+var signalDefs = []signalDef{
+	{"lexicon_investment", lexSignal("investment", "investment or trading pitch", 0.7, 3)},
+	{"lexicon_crypto", lexSignal("crypto", "crypto-currency talk", 0.6, 2.5)},
+	{"lexicon_lottery", lexSignal("lottery", "lottery, prize or advance-fee wording", 0.9, 4)},
+	{"lexicon_pharma", lexSignal("pharma", "pharmacy or diet products", 0.9, 4)},
+	{"lexicon_adult", lexSignal("adult", "adult content", 0.8, 3.5)},
+	{"lexicon_marketing", lexSignal("marketing", "hard-sell marketing phrases", 0.5, 3)},
+	{"lexicon_phishing", lexSignal("phishing", "account-verification or security-alert wording", 1.2, 4)},
+	{"urgency", lexSignal("urgency", "pressure to act fast", 0.5, 2)},
+	{"money", sigMoney},
+	{"shouting", sigShouting},
+	{"obfuscation", sigObfuscation},
+	{"link_text_ratio", sigLinkTextRatio},
+	{"url_shortener", sigShortener},
+	{"ip_link", sigIPLink},
+	{"lookalike_domain", sigLookalike},
+	{"link_text_mismatch", sigLinkMismatch},
+	{"many_link_domains", sigManyDomains},
+	{"dangerous_attachment", sigAttachment},
+	{"hidden_text", sigHiddenText},
+	{"html_only", sigHTMLOnly},
+	{"image_only", sigImageOnly},
+	{"bulk_no_unsubscribe", sigBulkNoUnsubscribe},
+	{"from_impersonation", sigFromImpersonation},
+	{"reply_to_divert", sigReplyTo},
+	{"malformed", sigMalformed},
+}
+
+// reasons are the short texts of MainReason, by signal name.
+var reasons = map[string]string{
+	"bayes":                "message content resembles known spam",
+	"urgency":              "message pressures the reader to act fast",
+	"money":                "message is about money in a way typical of spam",
+	"shouting":             "message shouts (capitals, exclamation marks)",
+	"obfuscation":          "message disguises its words",
+	"link_text_ratio":      "message is mostly links",
+	"url_shortener":        "message hides links behind URL shorteners",
+	"ip_link":              "message links to a bare IP address",
+	"lookalike_domain":     "message links to a look-alike of a known brand's domain",
+	"link_text_mismatch":   "a link's text names a different site than the one it opens",
+	"many_link_domains":    "message links to many unrelated sites",
+	"dangerous_attachment": "message carries an executable or macro attachment",
+	"hidden_text":          "message contains hidden text",
+	"html_only":            "message is HTML without a text version",
+	"image_only":           "message is images with almost no text",
+	"bulk_no_unsubscribe":  "bulk mail without a List-Unsubscribe header",
+	"from_impersonation":   "sender name impersonates another brand or domain",
+	"reply_to_divert":      "replies are diverted to another domain",
+	"malformed":            "message is malformed",
+}
+
+func quoteList(xs []string, n int) string {
+	var b strings.Builder
+	for i, x := range xs {
+		if i == n {
+			fmt.Fprintf(&b, " and %d more", len(xs)-n)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", truncate(x, 60))
+	}
+	return b.String()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
+
+// lexSignal weighs distinct phrase hits of one category: per hit, up to max.
+func lexSignal(cat, what string, per, maxW float64) func(*analysis) (float64, string) {
+	return func(a *analysis) (float64, string) {
+		hits := a.hits[cat]
+		if len(hits) == 0 {
+			return 0, ""
+		}
+		w := per * float64(len(hits))
+		if len(hits) == 1 {
+			w /= 2 // one word is weak evidence
+		}
+		return min(w, maxW), what + ": " + quoteList(hits, 5)
+	}
+}
+
+func sigMoney(a *analysis) (float64, string) {
+	n := len(a.hits["money"]) + len(a.moneyAmounts)
+	if n < 3 {
+		return 0, ""
+	}
+	items := append(slices.Clone(a.moneyAmounts), a.hits["money"]...)
+	return min(0.3*float64(n), 2), "money talk: " + quoteList(items, 6)
+}
+
+func sigShouting(a *analysis) (float64, string) {
+	var w float64
+	var why []string
+	if a.subjLetters >= 8 && float64(a.subjUpper) >= 0.7*float64(a.subjLetters) {
+		w += 1
+		why = append(why, fmt.Sprintf("subject in capitals (%q)", truncate(a.m.Subject, 50)))
+	}
+	if a.letters >= 200 && float64(a.upper) >= 0.4*float64(a.letters) {
+		w += 1.5
+		why = append(why, fmt.Sprintf("%d%% of body letters are capitals", 100*a.upper/a.letters))
+	}
+	if a.exclaimRuns > 0 || a.subjExclaim >= 2 {
+		w += min(0.5+0.25*float64(a.exclaimRuns), 1.5)
+		why = append(why, fmt.Sprintf("%d runs of '!!!', %d '!' in the subject", a.exclaimRuns, a.subjExclaim))
+	}
+	return w, strings.Join(why, "; ")
+}
+
+func sigObfuscation(a *analysis) (float64, string) {
+	var w float64
+	var why []string
+	if a.zeroWidth > 0 {
+		w += 2
+		why = append(why, fmt.Sprintf("%d invisible zero-width characters inside words", a.zeroWidth))
+	}
+	if len(a.mixedScript) > 0 {
+		w += 2.5
+		why = append(why, "words mixing Latin and Cyrillic/Greek look-alike letters: "+quoteList(a.mixedScript, 3))
+	}
+	if len(a.leet) > 0 {
+		w += 1.5 + 0.5*float64(len(a.leet)-1)
+		why = append(why, "disguised words: "+quoteList(a.leet, 3))
+	}
+	return min(w, 5), strings.Join(why, "; ")
+}
+
+func sigLinkTextRatio(a *analysis) (float64, string) {
+	n := 0
+	for _, l := range a.m.Links {
+		if l.HTML {
+			n++
+		}
+	}
+	if n < 3 {
+		return 0, ""
+	}
+	per := float64(a.words) / float64(n)
+	switch {
+	case per < 5:
+		return 1.5, fmt.Sprintf("%d links for %d words of text", n, a.words)
+	case per < 12:
+		return 0.75, fmt.Sprintf("%d links for %d words of text", n, a.words)
+	}
+	return 0, ""
+}
+
+var shorteners = map[string]bool{
+	"bit.ly": true, "tinyurl.com": true, "goo.gl": true, "t.co": true, "ow.ly": true, "is.gd": true, "buff.ly": true,
+	"rebrand.ly": true, "cutt.ly": true, "shorturl.at": true, "tiny.cc": true, "t.ly": true, "rb.gy": true, "bl.ink": true,
+	"v.gd": true, "s.id": true, "qr.ae": true, "lnkd.in": true, "shorte.st": true, "adf.ly": true, "bc.vc": true,
+	"soo.gd": true, "x.co": true, "snip.ly": true, "tr.im": true, "cli.gs": true, "u.to": true, "clck.ru": true, "short.io": true,
+}
+
+func sigShortener(a *analysis) (float64, string) {
+	var hosts []string
+	for _, l := range a.m.Links {
+		if shorteners[l.Host] || shorteners[l.Domain] {
+			if !slices.Contains(hosts, l.Host) {
+				hosts = append(hosts, l.Host)
+			}
+		}
+	}
+	if len(hosts) == 0 {
+		return 0, ""
+	}
+	return 1.5, "links go through URL shorteners that hide their target: " + quoteList(hosts, 3)
+}
+
+func sigIPLink(a *analysis) (float64, string) {
+	var hosts []string
+	for _, l := range a.m.Links {
+		if isIPLiteral(l.Host) && !slices.Contains(hosts, l.Host) {
+			hosts = append(hosts, l.Host)
+		}
+	}
+	if len(hosts) == 0 {
+		return 0, ""
+	}
+	return 2.5, "links point at bare IP addresses instead of domain names: " + quoteList(hosts, 3)
+}
+
+// brands maps brand names often impersonated to their own registrable
+// domains (besides <brand>.<any TLD>).
+var brands = map[string][]string{
+	"paypal": {"paypal.com", "paypal.me"}, "apple": {"apple.com", "icloud.com", "me.com"},
+	"microsoft": {"microsoft.com", "outlook.com", "live.com", "office.com", "office365.com", "hotmail.com", "microsoftonline.com"},
+	"amazon":    {"amazon.com", "amazonaws.com", "amazonses.com"}, "google": {"google.com", "gmail.com", "youtube.com", "googlemail.com"},
+	"netflix": nil, "facebook": {"facebookmail.com", "fb.com"}, "instagram": nil, "linkedin": nil, "dhl": nil,
+	"fedex": nil, "usps": {"usps.gov"}, "docusign": {"docusign.net"}, "dropbox": nil, "chase": {"chase.com", "jpmorgan.com"},
+	"wellsfargo": {"wf.com"}, "bankofamerica": {"bofa.com"}, "citibank": {"citi.com"}, "hsbc": nil, "ebay": nil,
+	"coinbase": nil, "binance": nil, "adobe": nil, "whatsapp": nil, "spotify": nil, "stripe": nil, "steam": {"steampowered.com", "steamcommunity.com"},
+	"outlook": {"outlook.com", "microsoft.com", "live.com"}, "office365": {"microsoft.com", "office.com"}, "irs": {"irs.gov"},
+}
+
+// brandOwns reports whether domain belongs to brand.
+func brandOwns(brand, domain string) bool {
+	if slices.Contains(brands[brand], domain) {
+		return true
+	}
+	label, _, _ := strings.Cut(domain, ".")
+	return label == brand
+}
+
+// lookalike names the brand a host imitates, or "".
+func lookalike(host, domain string) (brand, why string) {
+	if isIPLiteral(host) {
+		return "", ""
+	}
+	if strings.Contains(host, "xn--") {
+		return "punycode", "internationalised (punycode) name that can imitate another"
+	}
+	label, _, _ := strings.Cut(domain, ".")
+	for _, b := range sortedBrands {
+		if brandOwns(b, domain) {
+			continue
+		}
+		if len(b) >= 4 && label != b {
+			if deleet(label) == b {
+				return b, "spells " + b + " with look-alike characters"
+			}
+			if len(b) >= 6 && editDistance1(label, b) {
+				return b, "one letter away from " + b
+			}
+			for part := range strings.SplitSeq(label, "-") {
+				if part == b {
+					return b, "uses the name " + b + " in a domain that is not " + b + "'s"
+				}
+			}
+		}
+		// brand.com.evil.example: the brand as a subdomain of someone else's domain.
+		sub := strings.TrimSuffix(host, domain)
+		for part := range strings.SplitSeq(strings.TrimSuffix(sub, "."), ".") {
+			if part == b && len(b) >= 4 {
+				return b, "puts " + b + " in front of an unrelated domain"
+			}
+		}
+	}
+	return "", ""
+}
+
+var sortedBrands = func() []string {
+	var bs []string
+	for b := range brands {
+		bs = append(bs, b)
+	}
+	slices.Sort(bs)
+	return bs
+}()
+
+// editDistance1 reports whether a and b differ by exactly one edit.
+func editDistance1(a, b string) bool {
+	if a == b {
+		return false
+	}
+	la, lb := len(a), len(b)
+	if la-lb > 1 || lb-la > 1 {
+		return false
+	}
+	i := 0
+	for i < la && i < lb && a[i] == b[i] {
+		i++
+	}
+	switch {
+	case la == lb:
+		return a[i+1:] == b[i+1:] || (i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:])
+	case la > lb:
+		return a[i+1:] == b[i:]
+	default:
+		return a[i:] == b[i+1:]
+	}
+}
+
+func sigLookalike(a *analysis) (float64, string) {
+	seen := map[string]bool{}
+	var why []string
+	for _, l := range a.m.Links {
+		if seen[l.Host] {
+			continue
+		}
+		seen[l.Host] = true
+		if b, reason := lookalike(l.Host, l.Domain); b != "" {
+			why = append(why, fmt.Sprintf("link to %s %s", l.Host, reason))
+		}
+	}
+	if d := a.m.FromDomain; d != "" {
+		if b, reason := lookalike(d, registrable(d)); b != "" {
+			why = append(why, fmt.Sprintf("sender domain %s %s", d, reason))
+		}
+	}
+	if len(why) == 0 {
+		return 0, ""
+	}
+	return 3, strings.Join(why[:min(len(why), 3)], "; ")
+}
+
+// domainInText finds the first domain-looking word in link text.
+func domainInText(text string) string {
+	for w := range strings.FieldsSeq(strings.ToLower(text)) {
+		w = strings.Trim(w, ".,;:!?()[]<>\"'")
+		w = strings.TrimPrefix(strings.TrimPrefix(w, "https://"), "http://")
+		if i := strings.IndexAny(w, "/?#"); i >= 0 {
+			w = w[:i]
+		}
+		if i := strings.LastIndexByte(w, '@'); i >= 0 {
+			continue // an address, not a site
+		}
+		if !strings.Contains(w, ".") || strings.Contains(w, "..") || len(w) < 4 {
+			continue
+		}
+		if isIPLiteral(w) {
+			return w
+		}
+		tld := w[strings.LastIndexByte(w, '.')+1:]
+		if len(tld) < 2 || len(tld) > 6 {
+			continue
+		}
+		ok := true
+		for _, c := range tld {
+			if c < 'a' || c > 'z' {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		if d := registrable(w); d != w || strings.Count(w, ".") == 1 {
+			if strings.Count(d, ".") >= 1 && d != tld {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+func sigLinkMismatch(a *analysis) (float64, string) {
+	for _, l := range a.m.Links {
+		if !l.HTML || l.Text == "" {
+			continue
+		}
+		named := domainInText(l.Text)
+		if named == "" {
+			continue
+		}
+		nd := registrable(named)
+		if nd == l.Domain {
+			continue
+		}
+		w := 2.0
+		if isIPLiteral(l.Host) {
+			w = 3.5
+		}
+		return w, fmt.Sprintf("link text says %s, link goes to %s", named, l.Host)
+	}
+	return 0, ""
+}
+
+func sigManyDomains(a *analysis) (float64, string) {
+	var ds []string
+	for _, l := range a.m.Links {
+		if !slices.Contains(ds, l.Domain) {
+			ds = append(ds, l.Domain)
+		}
+	}
+	switch {
+	case len(ds) >= 10:
+		return 1.5, fmt.Sprintf("links to %d different domains: %s", len(ds), quoteList(ds, 5))
+	case len(ds) >= 6:
+		return 0.75, fmt.Sprintf("links to %d different domains: %s", len(ds), quoteList(ds, 5))
+	}
+	return 0, ""
+}
+
+func sigAttachment(a *analysis) (float64, string) {
+	var w float64
+	var why []string
+	for _, at := range a.m.Attachments {
+		name := at.Filename
+		if name == "" {
+			name = "unnamed attachment"
+		}
+		switch {
+		case at.Executable:
+			w = max(w, 5)
+			d := fmt.Sprintf("%s is executable (%s)", name, at.SniffedType)
+			if at.Inner != "" {
+				d = fmt.Sprintf("%s contains %s", name, at.Inner)
+			}
+			why = append(why, d)
+		case at.Macro:
+			w = max(w, 3.5)
+			why = append(why, fmt.Sprintf("%s is an Office document with macros", name))
+		case mismatchedType(at):
+			w = max(w, 2)
+			why = append(why, fmt.Sprintf("%s claims to be %s but is %s", name, at.DeclaredType, at.SniffedType))
+		}
+	}
+	return w, strings.Join(why[:min(len(why), 3)], "; ")
+}
+
+// mismatchedType reports a declared document or image type whose bytes say
+// something else that matters (an archive or program).
+func mismatchedType(at Attachment) bool {
+	d, s := at.DeclaredType, at.SniffedType
+	if at.Size == 0 || d == s {
+		return false
+	}
+	claimsHarmless := strings.HasPrefix(d, "image/") || d == "application/pdf" || strings.HasPrefix(d, "text/")
+	risky := s == "application/zip" || s == "application/x-rar" || s == "application/x-7z-compressed" ||
+		s == "application/x-ole-storage" || s == "application/x-iso9660-image" || strings.Contains(s, "openxmlformats")
+	return claimsHarmless && risky
+}
+
+func sigHiddenText(a *analysis) (float64, string) {
+	h := strings.Join(strings.Fields(a.m.HiddenText), " ")
+	letters, _ := caseCounts(h)
+	if letters < 30 {
+		return 0, ""
+	}
+	w := 1.5
+	if letters > 300 {
+		w = 2.5
+	}
+	return w, fmt.Sprintf("%d letters of text hidden from the reader, e.g. %q", letters, truncate(h, 60))
+}
+
+func sigHTMLOnly(a *analysis) (float64, string) {
+	if a.m.HasHTML && !a.m.HasPlain {
+		return 0.5, "HTML body without a plain-text alternative"
+	}
+	return 0, ""
+}
+
+func sigImageOnly(a *analysis) (float64, string) {
+	n := 0
+	for _, im := range a.m.Images {
+		if !im.Tiny {
+			n++
+		}
+	}
+	if n == 0 || a.words >= 25 {
+		return 0, ""
+	}
+	return 2, fmt.Sprintf("%d images and only %d words of text", n, a.words)
+}
+
+func sigBulkNoUnsubscribe(a *analysis) (float64, string) {
+	if a.m.ListUnsubscribe != "" {
+		return 0, ""
+	}
+	var why string
+	switch {
+	case a.m.Precedence == "bulk" || a.m.Precedence == "list" || a.m.Precedence == "junk":
+		why = "Precedence: " + a.m.Precedence
+	case len(a.hits["marketing"]) > 0 && containsAny(a.hits["marketing"], "to be removed", "remove from list", "you are receiving this", "email addresses", "bulk email"):
+		why = "the text talks of removal from a mailing list"
+	case a.m.HasHTML && countHTMLLinks(a.m) >= 5 && strings.Contains(strings.ToLower(a.text), "unsubscribe"):
+		why = "newsletter-style HTML with an unsubscribe link in the body"
+	default:
+		return 0, ""
+	}
+	return 1.5, "looks like bulk mail (" + why + ") but has no List-Unsubscribe header"
+}
+
+func containsAny(xs []string, ys ...string) bool {
+	for _, y := range ys {
+		if slices.Contains(xs, y) {
+			return true
+		}
+	}
+	return false
+}
+
+func countHTMLLinks(m *Message) int {
+	n := 0
+	for _, l := range m.Links {
+		if l.HTML {
+			n++
+		}
+	}
+	return n
+}
+
+func sigFromImpersonation(a *analysis) (float64, string) {
+	m := a.m
+	if m.FromName == "" {
+		return 0, ""
+	}
+	fromDom := registrable(m.FromDomain)
+	// A domain or address in the display name that is not the sender's.
+	if named := domainInText(strings.ReplaceAll(m.FromName, "@", " @")); named != "" {
+		if nd := registrable(named); nd != fromDom && fromDom != "" {
+			return 2.5, fmt.Sprintf("sender name %q names %s but the mail comes from %s", truncate(m.FromName, 60), nd, m.FromDomain)
+		}
+	}
+	if i := strings.IndexByte(m.FromName, '@'); i >= 0 {
+		d := domainOf(strings.Trim(m.FromName, `"'<> `))
+		if d != "" && registrable(d) != fromDom && fromDom != "" {
+			return 2.5, fmt.Sprintf("sender name %q names %s but the mail comes from %s", truncate(m.FromName, 60), d, m.FromDomain)
+		}
+	}
+	var t tokenizer
+	var found string
+	t.each(m.FromName, func(tok []byte, _ string) {
+		if found == "" {
+			if _, ok := brands[string(tok)]; ok {
+				found = string(tok)
+			}
+		}
+	})
+	if found != "" && fromDom != "" && !brandOwns(found, fromDom) {
+		return 3, fmt.Sprintf("sender name %q names %s but the mail comes from %s", truncate(m.FromName, 60), found, m.FromDomain)
+	}
+	return 0, ""
+}
+
+var freemail = map[string]bool{
+	"gmail.com": true, "googlemail.com": true, "yahoo.com": true, "hotmail.com": true, "outlook.com": true, "live.com": true,
+	"aol.com": true, "mail.ru": true, "yandex.ru": true, "protonmail.com": true, "proton.me": true, "gmx.com": true,
+	"gmx.net": true, "icloud.com": true, "qq.com": true, "163.com": true, "zoho.com": true, "msn.com": true,
+}
+
+func sigReplyTo(a *analysis) (float64, string) {
+	m := a.m
+	if m.ReplyTo == "" || m.FromAddr == "" {
+		return 0, ""
+	}
+	rd, fd := registrable(domainOf(m.ReplyTo)), registrable(m.FromDomain)
+	if rd == "" || fd == "" || rd == fd {
+		return 0, ""
+	}
+	if freemail[rd] && !freemail[fd] {
+		return 2, fmt.Sprintf("replies go to a free-mail address (%s), not to the sender's domain %s", m.ReplyTo, m.FromDomain)
+	}
+	return 0.75, fmt.Sprintf("replies go to %s, not to the sender's domain %s", m.ReplyTo, m.FromDomain)
+}
+
+func sigMalformed(a *analysis) (float64, string) {
+	if len(a.m.Problems) == 0 {
+		return 0, ""
+	}
+	return 0.5, "scored on what could be read: " + strings.Join(a.m.Problems[:min(len(a.m.Problems), 4)], "; ")
+}

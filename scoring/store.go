@@ -1,0 +1,79 @@
+package scoring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// ModelStore persists the live model, so that what support teaches it
+// (Scorer.Learn) survives restarts and reaches the other nodes. Load returns
+// (nil, nil) when the store holds no model yet. A SQL implementation lives with
+// the database code; FileStore is the one-node implementation.
+type ModelStore interface {
+	Load(ctx context.Context) (*Model, error)
+	Save(ctx context.Context, m *Model) error
+}
+
+// FileStore keeps the model in one file, replaced atomically on every Save.
+type FileStore struct {
+	Path string
+}
+
+var _ ModelStore = (*FileStore)(nil)
+
+// Load reads the model file; a missing file is no model (nil, nil).
+func (f *FileStore) Load(ctx context.Context) (*Model, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	fh, err := os.Open(f.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scoring: file store: %w", err)
+	}
+	defer fh.Close()
+	return ReadModel(fh)
+}
+
+// Save writes the model to a temporary file and renames it into place.
+func (f *FileStore) Save(ctx context.Context, m *Model) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return writeFileAtomic(f.Path, func(w io.Writer) error {
+		_, err := m.WriteTo(w)
+		return err
+	})
+}
+
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("scoring: %w", err)
+	}
+	name := tmp.Name()
+	defer os.Remove(name) // no-op once renamed
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("scoring: write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("scoring: write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("scoring: write %s: %w", path, err)
+	}
+	if err := os.Rename(name, path); err != nil {
+		return fmt.Errorf("scoring: write %s: %w", path, err)
+	}
+	return nil
+}
