@@ -1,0 +1,76 @@
+// Package quota owns outpost's sending limits: plans and their default
+// limits, the trust ladder support climbs, per-tenant limits with their full
+// change history, the counters that enforce a limit over a rolling 24-hour
+// window (Redis for several instances, SQL for the embedded default), the
+// policy when the counter store is down, and earned-raise proposals. It
+// knows nothing of SMTP or HTTP: smtpd calls Reserve/Commit/Release, api
+// calls Status/SetPlan/Raise/History.
+//
+// Decisions:
+//
+//   - Unit and window. One recipient of one accepted message; a rolling
+//     window (Config.Window, 24 h) counted in buckets (Config.BucketWidth,
+//     15 min), so memory per budget is bounded by Window/BucketWidth+1
+//     counters at any limit. A bucket counts until all of it has left the
+//     window: a recipient counts for at least 24 h and a tenant is
+//     under-admitted by at most one bucket's width, never over-admitted.
+//
+//   - Reserve → Commit / Release. Reserve checks and consumes in one atomic
+//     step: committed + pending + n <= limit. Commit (upstream 250 or durable
+//     hold) moves the reservation into the bucket of the commit time;
+//     Release (temporary failure) drops it, so a failed delivery does not
+//     burn quota and its retry, which reserves afresh, is counted once.
+//     Commit and Release are idempotent.
+//
+//   - Abandoned reservations are COMMITTED at their expiry
+//     (Config.ReservationTTL, 15 min), into the bucket of the expiry time.
+//     A holder that crashed may have delivered the message before it could
+//     commit; releasing would let the tenant exceed its limit, committing
+//     can only under-admit. Committing in the expiry's bucket (never
+//     earlier than the real send) keeps "never over the limit in any
+//     window" true. ReservationTTL must exceed the relay's longest
+//     delivery attempt.
+//
+//   - One atomic decision per operation. Redis: one Lua script per
+//     operation over one budget's keys, which share the hash tag {budget}
+//     (one slot: Cluster works), built in RedisCounter.keys with a
+//     configurable prefix (model: go-redis/redis_rate). SQL: one
+//     transaction per operation that locks the budget's row
+//     (quota_counter_heads upsert; a row lock on PostgreSQL, the immediate
+//     write lock on SQLite). Time comes from the Manager's clock, not the
+//     store's, so instances' clocks must agree to well within a bucket
+//     (NTP).
+//
+//   - Budgets. Usage is counted per budget id, the tenant id by default;
+//     SetBudget links tenants (review: linked trials) into one shared
+//     budget. Each tenant's own limit is checked against the shared usage.
+//
+//   - Limits live in SQL (quota_limits) and every change is one
+//     transaction that writes the limit, tenants.plan, a quota_changes row
+//     and an audit_log row. SetPlan to a plan whose default is not lower
+//     keeps a higher earned limit (payment.succeeded: max(current, paid));
+//     a move down resets to the plan's default. Raise is one ladder step at
+//     most (×Factor, or explicit Steps, up to Cap) with a mandatory reason.
+//     Limits are cached per instance for Config.LimitCacheTTL (5 s): a
+//     change is seen at once by the Manager that made it, by others within
+//     the TTL. Only successful reads are cached.
+//
+//   - Fail policy (counter store unavailable). Per plan: FailRefuse
+//     answers a temporary ErrUnavailable (default for trial); FailLocal
+//     (default for every other plan) admits up to LocalFraction (10%) of the
+//     daily limit per instance per window, counted in process. Never
+//     unlimited: during an outage a paid tenant can send at most
+//     instances × 10% on top of what the store had counted. Local
+//     admissions are not replayed into the store when it returns. Nothing
+//     broken is remembered: every call tries the store first, so recovery
+//     is automatic (go-redis reconnects). Configure the Redis client with
+//     short dial/read timeouts so an outage costs little per message.
+//
+//   - Earned raises. Each Commit adds to an in-process per-tenant daily
+//     tally, flushed to quota_daily by Run (every minute) and before
+//     ProposeEarnedRaises; a crash loses at most one interval of these
+//     statistics, never quota accounting. A tenant at ≥ 80% of its limit on
+//     each of the last 7 complete UTC days that the caller's clean
+//     predicate accepts gets one open proposal (quota_proposals) for the
+//     review queue.
+package quota

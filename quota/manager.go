@@ -1,0 +1,312 @@
+package quota
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/outpost-mail/outpost/internal/store"
+)
+
+// Manager decides quotas: limits and plans from SQL, usage from a Counter.
+// It is safe for concurrent use; one per process.
+type Manager struct {
+	db     *store.DB
+	c      Counter
+	local  *memoryCounter // FailLocal admissions while c is down
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	newID  func() string
+	failed atomic.Bool // last counter call failed (for logging transitions only)
+
+	mu    sync.Mutex
+	cache map[string]limitEntry
+	daily map[dayKey]*dayUsage // committed recipients not yet flushed to quota_daily
+}
+
+type limitEntry struct {
+	lim     tenantLimit
+	fetched time.Time
+}
+
+// tenantLimit is what Reserve needs to know of a tenant.
+type tenantLimit struct {
+	Plan   string
+	Limit  int64
+	Budget string
+}
+
+type dayKey struct {
+	tenant string
+	day    int64 // UTC midnight, ms
+}
+
+type dayUsage struct{ sent, limit int64 }
+
+// NewManager returns a Manager. cfg is validated (an invalid Config panics:
+// it is a wiring bug); logger may be nil; now defaults to time.Now.
+func NewManager(db *store.DB, c Counter, cfg Config, logger *slog.Logger, now func() time.Time) *Manager {
+	if err := cfg.validate(); err != nil {
+		panic(err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Manager{
+		db: db, c: c, local: newMemoryCounter(), cfg: cfg, log: logger, now: now,
+		newID: randomID,
+		cache: map[string]limitEntry{},
+		daily: map[dayKey]*dayUsage{},
+	}
+}
+
+func randomID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Reservation holds n recipients of one message against a tenant's budget
+// until Commit or Release. Exactly one of them counts; later calls are
+// no-ops. A reservation neither committed nor released is committed by the
+// counter after Config.ReservationTTL.
+type Reservation struct {
+	m      *Manager
+	ID     string
+	Tenant string
+	Budget string
+	N      int64
+	Limit  int64
+	local  bool // admitted by the FailLocal policy; settled in process
+	mu     sync.Mutex
+	done   bool
+}
+
+// Reserve holds n recipients for tenantID. It returns an *ExceededError when
+// the budget's window has no room, and an error matching ErrUnavailable when
+// the store is down and the fail policy refuses.
+func (m *Manager) Reserve(ctx context.Context, tenantID string, n int) (*Reservation, error) {
+	if n <= 0 {
+		return nil, invalid("reserve %d recipients", n)
+	}
+	lim, err := m.limit(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	now := m.now()
+	req := m.request(lim.Budget, now)
+	req.ID, req.N, req.Limit, req.Expires = m.newID(), int64(n), lim.Limit, now.Add(m.cfg.ReservationTTL)
+	u, ok, err := m.c.Reserve(ctx, req)
+	local := false
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, fmt.Errorf("quota: reserve for %s: %w", tenantID, cerr)
+		}
+		m.noteFailure("reserve", err)
+		mode := m.cfg.Fail.Mode(lim.Plan)
+		if mode != FailLocal {
+			return nil, &UnavailableError{Tenant: tenantID, Op: "reserve", Err: err}
+		}
+		localLimit := int64(math.Floor(float64(lim.Limit) * m.cfg.Fail.LocalFraction))
+		req.Limit = localLimit
+		u, ok, _ = m.local.Reserve(ctx, req)
+		if !ok {
+			m.log.Warn("quota: local fail-safe limit reached", "tenant", tenantID, "budget", lim.Budget,
+				"local_limit", localLimit, "used_locally", u.Used())
+			return nil, &UnavailableError{Tenant: tenantID, Op: "reserve", Err: fmt.Errorf("%w (local fail-safe limit %d of %d reached)", err, localLimit, lim.Limit)}
+		}
+		local = true
+	} else {
+		m.noteSuccess()
+		if !ok {
+			return nil, &ExceededError{Tenant: tenantID, Limit: lim.Limit, Used: u.Used(),
+				ResetsAt: resetsAt(u, u.Used()+int64(n)-lim.Limit, now, m.cfg.Window, m.cfg.BucketWidth)}
+		}
+	}
+	return &Reservation{m: m, ID: req.ID, Tenant: tenantID, Budget: lim.Budget, N: int64(n), Limit: lim.Limit, local: local}, nil
+}
+
+func (m *Manager) request(budget string, now time.Time) Request {
+	return Request{Budget: budget, Now: now, Window: m.cfg.Window, Bucket: m.cfg.BucketWidth}
+}
+
+func (m *Manager) counterFor(local bool) Counter {
+	if local {
+		return m.local
+	}
+	return m.c
+}
+
+// Commit counts the reservation (the upstream said 250, or the message is
+// durably held). Calling it again, or after Release, does nothing.
+func (r *Reservation) Commit(ctx context.Context) error { return r.settle(ctx, true) }
+
+// Release gives the reservation back (temporary failure: the message was not
+// sent and its retry will reserve again). Calling it again, or after Commit,
+// does nothing. If the reservation already expired it was committed and
+// stays counted.
+func (r *Reservation) Release(ctx context.Context) error { return r.settle(ctx, false) }
+
+func (r *Reservation) settle(ctx context.Context, commit bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return nil
+	}
+	m := r.m
+	now := m.now()
+	req := m.request(r.Budget, now)
+	req.ID = r.ID
+	c := m.counterFor(r.local)
+	op, f := "release", c.Release
+	if commit {
+		op, f = "commit", c.Commit
+	}
+	found, err := f(ctx, req)
+	if err != nil {
+		if !r.local {
+			m.noteFailure(op, err)
+		}
+		// The reservation stays pending and is committed at its expiry:
+		// safe for the limit either way.
+		return &UnavailableError{Tenant: r.Tenant, Op: op, Err: err}
+	}
+	if !r.local {
+		m.noteSuccess()
+	}
+	r.done = true
+	if !found {
+		m.log.Warn("quota: reservation already settled by expiry", "tenant", r.Tenant, "budget", r.Budget,
+			"reservation", r.ID, "op", op)
+	}
+	if commit {
+		m.recordDaily(r.Tenant, now, r.N, r.Limit)
+	}
+	return nil
+}
+
+// Status is a tenant's quota now. Used counts committed and pending
+// recipients of its budget; ResetsAt is when the oldest counted bucket
+// leaves the window, or now+window when nothing is used.
+type Status struct {
+	Plan      string
+	Budget    string
+	Limit     int64
+	Used      int64
+	Remaining int64
+	ResetsAt  time.Time
+}
+
+// Status reports tenantID's quota.
+func (m *Manager) Status(ctx context.Context, tenantID string) (Status, error) {
+	lim, err := m.limit(ctx, tenantID)
+	if err != nil {
+		return Status{}, err
+	}
+	now := m.now()
+	u, err := m.c.Usage(ctx, m.request(lim.Budget, now))
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return Status{}, fmt.Errorf("quota: status for %s: %w", tenantID, cerr)
+		}
+		m.noteFailure("status", err)
+		return Status{}, &UnavailableError{Tenant: tenantID, Op: "status", Err: err}
+	}
+	m.noteSuccess()
+	st := Status{Plan: lim.Plan, Budget: lim.Budget, Limit: lim.Limit, Used: u.Used(),
+		Remaining: max(lim.Limit-u.Used(), 0), ResetsAt: now.Add(m.cfg.Window).UTC()}
+	if len(u.Buckets) > 0 {
+		oldest := u.Buckets[0].Start
+		for _, b := range u.Buckets[1:] {
+			if b.Start.Before(oldest) {
+				oldest = b.Start
+			}
+		}
+		st.ResetsAt = leavesAt(oldest.UnixMilli(), m.cfg.Window, m.cfg.BucketWidth)
+	}
+	return st, nil
+}
+
+func (m *Manager) noteFailure(op string, err error) {
+	if !m.failed.Swap(true) {
+		m.log.Error("quota: counter store unavailable; applying fail policy", "op", op, "err", err)
+	}
+}
+
+func (m *Manager) noteSuccess() {
+	if m.failed.Load() && m.failed.Swap(false) {
+		m.log.Info("quota: counter store available again")
+	}
+}
+
+// limit returns tenantID's limit, plan and budget, from the cache when it
+// is younger than LimitCacheTTL. Only successful reads are cached.
+func (m *Manager) limit(ctx context.Context, tenantID string) (tenantLimit, error) {
+	now := m.now()
+	m.mu.Lock()
+	e, ok := m.cache[tenantID]
+	m.mu.Unlock()
+	if ok && now.Sub(e.fetched) < m.cfg.LimitCacheTTL && now.Sub(e.fetched) >= 0 {
+		return e.lim, nil
+	}
+	lim, err := m.readLimit(ctx, m.db, tenantID)
+	if err != nil {
+		if errors.Is(err, ErrUnknownTenant) || errors.Is(err, ErrInvalid) || ctx.Err() != nil {
+			return tenantLimit{}, err
+		}
+		return tenantLimit{}, &UnavailableError{Tenant: tenantID, Op: "limit", Err: err}
+	}
+	m.mu.Lock()
+	if len(m.cache) > 100_000 { // bound memory: start over rather than grow
+		clear(m.cache)
+	}
+	m.cache[tenantID] = limitEntry{lim: lim, fetched: now}
+	m.mu.Unlock()
+	return lim, nil
+}
+
+func (m *Manager) forget(tenantID string) {
+	m.mu.Lock()
+	delete(m.cache, tenantID)
+	m.mu.Unlock()
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// readLimit reads a tenant's limit; a tenant never given one (no InitTenant)
+// gets its plan's default and its own budget.
+func (m *Manager) readLimit(ctx context.Context, q querier, tenantID string) (tenantLimit, error) {
+	var tPlan string
+	var qPlan, budget sql.NullString
+	var limit sql.NullInt64
+	err := q.QueryRow(ctx, `SELECT t.plan, q.plan, q.daily_limit, q.budget_id FROM tenants t
+		LEFT JOIN quota_limits q ON q.tenant_id = t.id WHERE t.id = ?`, tenantID).Scan(&tPlan, &qPlan, &limit, &budget)
+	if isNoRows(err) {
+		return tenantLimit{}, fmt.Errorf("%w %q: %w", ErrUnknownTenant, tenantID, store.ErrNotFound)
+	}
+	if err != nil {
+		return tenantLimit{}, fmt.Errorf("quota: read limit of %s: %w", tenantID, err)
+	}
+	if qPlan.Valid {
+		return tenantLimit{Plan: qPlan.String, Limit: limit.Int64, Budget: budget.String}, nil
+	}
+	def, ok := m.cfg.Plans[tPlan]
+	if !ok {
+		return tenantLimit{}, fmt.Errorf("%w: tenant %s has plan %q, which the quota config does not define", ErrInvalid, tenantID, tPlan)
+	}
+	return tenantLimit{Plan: tPlan, Limit: def, Budget: tenantID}, nil
+}

@@ -1,0 +1,195 @@
+package quota
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisCounter keeps counters in Redis (standalone, Sentinel or Cluster via
+// redis.UniversalClient). Each decision is one Lua script over one budget's
+// four keys, which share the hash tag {budget} and so live in one slot:
+//
+//	<prefix>{<budget>}:b   hash  bucket start ms → committed count
+//	<prefix>{<budget>}:rd  zset  reservation id, scored by its expiry ms
+//	<prefix>{<budget>}:rn  hash  reservation id → recipients
+//	<prefix>{<budget>}:rp  string  total pending recipients
+//
+// Every script refreshes the keys' TTL to Window+Bucket+ReservationTTL, so
+// an idle budget costs nothing after a day. Memory per budget is bounded by
+// the bucket count plus the reservations in flight.
+type RedisCounter struct {
+	c       redis.UniversalClient
+	prefix  string
+	reserve *redis.Script
+	commit  *redis.Script
+	release *redis.Script
+	usage   *redis.Script
+}
+
+var _ Counter = (*RedisCounter)(nil)
+
+// NewRedisCounter returns a counter on c whose keys start with prefix
+// (e.g. "outpost:quota:"). Braces in prefix are removed, so the budget's hash
+// tag is the only one in each key.
+func NewRedisCounter(c redis.UniversalClient, prefix string) *RedisCounter {
+	prefix = strings.NewReplacer("{", "", "}", "").Replace(prefix)
+	return &RedisCounter{
+		c:       c,
+		prefix:  prefix,
+		reserve: redis.NewScript(luaSettle + luaSum + luaReserve),
+		commit:  redis.NewScript(luaSettle + luaCommit),
+		release: redis.NewScript(luaSettle + luaRelease),
+		usage:   redis.NewScript(luaSettle + luaSum + luaUsage),
+	}
+}
+
+// keys builds the one budget's keys; it is the only place key names are made.
+func (rc *RedisCounter) keys(budget string) []string {
+	base := rc.prefix + "{" + budget + "}"
+	return []string{base + ":b", base + ":rd", base + ":rn", base + ":rp"}
+}
+
+// ARGV shared by all scripts: now ms, window ms, bucket width ms, key TTL ms.
+// Reservations that expired are committed into the bucket of their expiry.
+const luaSettle = `
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local width = tonumber(ARGV[3])
+local keyttl = tonumber(ARGV[4])
+local function bucket(t) return string.format('%d', t - (t % width)) end
+local function touch()
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], keyttl) end
+end
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES')
+for i = 1, #expired, 2 do
+  local id = expired[i]
+  local n = tonumber(redis.call('HGET', KEYS[3], id) or '0')
+  if n > 0 then
+    redis.call('HINCRBY', KEYS[1], bucket(tonumber(expired[i+1])), n)
+    redis.call('DECRBY', KEYS[4], n)
+  end
+  redis.call('HDEL', KEYS[3], id)
+  redis.call('ZREM', KEYS[2], id)
+end
+`
+
+// Sums the buckets still in the window and drops the others.
+const luaSum = `
+local cutoff = now - window
+local committed = 0
+local list = {}
+local flat = redis.call('HGETALL', KEYS[1])
+for i = 1, #flat, 2 do
+  local s = tonumber(flat[i])
+  if s + width <= cutoff then
+    redis.call('HDEL', KEYS[1], flat[i])
+  else
+    local c = tonumber(flat[i+1])
+    committed = committed + c
+    list[#list+1] = s
+    list[#list+1] = c
+  end
+end
+local pending = tonumber(redis.call('GET', KEYS[4]) or '0')
+if pending < 0 then pending = 0 end
+local function result(ok)
+  local out = {ok, committed, pending}
+  for i = 1, #list do out[#out+1] = list[i] end
+  return out
+end
+`
+
+// ARGV[5] n, ARGV[6] limit, ARGV[7] id, ARGV[8] expires ms.
+const luaReserve = `
+local n = tonumber(ARGV[5])
+if committed + pending + n > tonumber(ARGV[6]) then
+  return result(0)
+end
+redis.call('ZADD', KEYS[2], tonumber(ARGV[8]), ARGV[7])
+redis.call('HSET', KEYS[3], ARGV[7], n)
+redis.call('INCRBY', KEYS[4], n)
+touch()
+return {1, committed, pending}
+`
+
+// ARGV[5] id.
+const luaCommit = `
+local n = tonumber(redis.call('HGET', KEYS[3], ARGV[5]) or '0')
+if n == 0 then return 0 end
+redis.call('HDEL', KEYS[3], ARGV[5])
+redis.call('ZREM', KEYS[2], ARGV[5])
+redis.call('DECRBY', KEYS[4], n)
+redis.call('HINCRBY', KEYS[1], bucket(now), n)
+touch()
+return 1
+`
+
+const luaRelease = `
+local n = tonumber(redis.call('HGET', KEYS[3], ARGV[5]) or '0')
+if n == 0 then return 0 end
+redis.call('HDEL', KEYS[3], ARGV[5])
+redis.call('ZREM', KEYS[2], ARGV[5])
+redis.call('DECRBY', KEYS[4], n)
+touch()
+return 1
+`
+
+const luaUsage = `
+return result(1)
+`
+
+func (rc *RedisCounter) args(r Request, extra ...any) []any {
+	ttl := r.Window + r.Bucket + max(r.Expires.Sub(r.Now), 0) + time.Minute
+	return append([]any{r.Now.UnixMilli(), r.Window.Milliseconds(), r.Bucket.Milliseconds(), ttl.Milliseconds()}, extra...)
+}
+
+func (rc *RedisCounter) Reserve(ctx context.Context, r Request) (Usage, bool, error) {
+	v, err := rc.reserve.Run(ctx, rc.c, rc.keys(r.Budget),
+		rc.args(r, r.N, r.Limit, r.ID, r.Expires.UnixMilli())...).Int64Slice()
+	if err != nil {
+		return Usage{}, false, fmt.Errorf("quota: redis reserve: %w", err)
+	}
+	u, ok, err := parseUsage(v)
+	return u, ok, err
+}
+
+func (rc *RedisCounter) Usage(ctx context.Context, r Request) (Usage, error) {
+	v, err := rc.usage.Run(ctx, rc.c, rc.keys(r.Budget), rc.args(r)...).Int64Slice()
+	if err != nil {
+		return Usage{}, fmt.Errorf("quota: redis usage: %w", err)
+	}
+	u, _, err := parseUsage(v)
+	return u, err
+}
+
+func (rc *RedisCounter) Commit(ctx context.Context, r Request) (bool, error) {
+	n, err := rc.commit.Run(ctx, rc.c, rc.keys(r.Budget), rc.args(r, r.ID)...).Int64()
+	if err != nil {
+		return false, fmt.Errorf("quota: redis commit: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (rc *RedisCounter) Release(ctx context.Context, r Request) (bool, error) {
+	n, err := rc.release.Run(ctx, rc.c, rc.keys(r.Budget), rc.args(r, r.ID)...).Int64()
+	if err != nil {
+		return false, fmt.Errorf("quota: redis release: %w", err)
+	}
+	return n == 1, nil
+}
+
+// parseUsage reads {ok, committed, pending, start, count, ...}.
+func parseUsage(v []int64) (Usage, bool, error) {
+	if len(v) < 3 || len(v)%2 == 0 {
+		return Usage{}, false, fmt.Errorf("quota: redis script answered %d values", len(v))
+	}
+	u := Usage{Committed: v[1], Pending: v[2]}
+	for i := 3; i+1 < len(v); i += 2 {
+		u.Buckets = append(u.Buckets, Bucket{Start: time.UnixMilli(v[i]).UTC(), Count: v[i+1]})
+	}
+	return u, v[0] == 1, nil
+}
