@@ -156,12 +156,17 @@ func Evaluate(ctx context.Context, s *Scorer, msgs []Labeled) (Report, error) {
 // model trained on the other k-1 folds only. Folds are stratified by label and
 // assigned deterministically from the corpus order. opts supplies thresholds.
 func CrossValidate(ctx context.Context, msgs []Labeled, k int, opts Options, cfg TrainConfig) (Report, error) {
+	_, rep, err := crossValidateScores(ctx, msgs, k, opts, cfg)
+	return rep, err
+}
+
+func crossValidateScores(ctx context.Context, msgs []Labeled, k int, opts Options, cfg TrainConfig) ([]scored, Report, error) {
 	if k < 2 {
-		return Report{}, errors.New("scoring: cross-validation needs at least 2 folds")
+		return nil, Report{}, errors.New("scoring: cross-validation needs at least 2 folds")
 	}
 	s, err := New(opts)
 	if err != nil {
-		return Report{}, err
+		return nil, Report{}, err
 	}
 	// Parse, featurize and run the content signals once: they do not depend on
 	// the model.
@@ -187,11 +192,12 @@ func CrossValidate(ctx context.Context, msgs []Labeled, k int, opts Options, cfg
 			nHam++
 		}
 		ps[i].sigs = s.contentSignals(m)
+
 	}
 	res := make([]scored, len(msgs))
 	for fold := range k {
 		if err := ctx.Err(); err != nil {
-			return Report{}, err
+			return nil, Report{}, err
 		}
 		var train []Example
 		for i := range ps {
@@ -211,7 +217,7 @@ func CrossValidate(ctx context.Context, msgs []Labeled, k int, opts Options, cfg
 	}
 	rep := summarize(res, s.opts.HoldThreshold)
 	rep.Folds = k
-	return rep, nil
+	return res, rep, nil
 }
 
 func summarize(res []scored, hold float64) Report {
@@ -328,4 +334,55 @@ func WriteModelFile(path string, m *Model) error {
 		_, err := m.WriteTo(w)
 		return err
 	})
+}
+
+// MessageFiles expands paths (files, or folders walked recursively) into the
+// message files to score, sorted within each folder. Hidden files and
+// labels.tsv are skipped.
+func MessageFiles(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("scoring: %w", err)
+		}
+		if !fi.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if path != p && strings.HasPrefix(name, ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() && name != "labels.tsv" {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scoring: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// Throughput scores every message once with s on the calling goroutine and
+// returns messages per second.
+func Throughput(s *Scorer, msgs []Labeled) float64 {
+	start := time.Now()
+	for i := range msgs {
+		s.Score(msgs[i].Raw)
+	}
+	el := time.Since(start)
+	if el <= 0 {
+		return 0
+	}
+	return float64(len(msgs)) / el.Seconds()
 }

@@ -25,8 +25,8 @@ var lexiconPhrases = map[string][]string{
 		"earn money", "extra income", "residual income", "no experience required", "stock profile", "strong buy",
 	},
 	"crypto": {
-		"bitcoin", "btc", "cryptocurrency", "crypto", "ethereum", "usdt", "wallet address", "blockchain", "nft", "airdrop",
-		"seed phrase", "crypto wallet", "binance", "coinbase", "token sale", "ico",
+		"bitcoin", "btc", "cryptocurrency", "crypto wallet", "crypto trading", "ethereum", "usdt", "wallet address", "blockchain", "nft", "airdrop",
+		"seed phrase", "binance", "coinbase", "token sale", "dogecoin", "solana",
 	},
 	"lottery": {
 		"lottery", "you have won", "you have been selected", "claim your prize", "jackpot", "sweepstakes", "winning number",
@@ -41,8 +41,8 @@ var lexiconPhrases = map[string][]string{
 		"hgh", "anti aging", "xanax", "valium", "phentermine", "vicodin", "online pharmacy", "lose pounds", "fat burning",
 	},
 	"adult": {
-		"xxx", "porn", "nude", "naked", "hot girls", "horny", "erotic", "webcam", "adult site", "sex", "hardcore",
-		"singles in your area", "lonely", "barely legal", "live girls",
+		"xxx", "porn", "nude", "naked", "hot girls", "horny", "erotic", "adult site", "hardcore", "sex videos",
+		"singles in your area", "barely legal", "live girls", "sexy", "adult entertainment",
 	},
 	"marketing": {
 		"act now", "click here", "order now", "buy now", "risk free", "risk-free", "100% free", "free gift",

@@ -120,7 +120,7 @@ func NewExample(raw []byte, spam bool) Example {
 // TrainConfig tunes training; the zero value means the defaults.
 type TrainConfig struct {
 	Epochs int     // passes over the data (default 10)
-	Rate   float64 // AdaGrad base learning rate (default 0.5)
+	Rate   float64 // AdaGrad base learning rate (default 1)
 	L2     float64 // weight decay per update (default 1e-5)
 	Seed   uint64  // shuffle seed, for determinism (default 1)
 }
@@ -130,7 +130,7 @@ func (c TrainConfig) withDefaults() TrainConfig {
 		c.Epochs = 10
 	}
 	if c.Rate == 0 {
-		c.Rate = 0.5
+		c.Rate = 1
 	}
 	if c.L2 == 0 {
 		c.L2 = 1e-5

@@ -37,6 +37,7 @@ type Message struct {
 	FromAddr   string // address of From, lower case
 	FromDomain string // domain of From, lower case
 	ReplyTo    string // address of Reply-To, lower case
+	Charset    string // charset of the first text part, lower case
 	// Bulk-mail headers.
 	ListUnsubscribe string
 	ListID          string
@@ -326,6 +327,9 @@ func (p *parser) entity(e *message.Entity, depth int) {
 		}
 		p.entity(inner, depth+1)
 		return
+	}
+	if cs := params["charset"]; cs != "" && m.Charset == "" && strings.HasPrefix(mt, "text/") {
+		m.Charset = strings.ToLower(cs)
 	}
 	isText := strings.HasPrefix(mt, "text/") && (mt == "text/plain" || mt == "text/html" || mt == "text/enriched" || mt == "text/richtext")
 	if isText && (disp != "attachment" || filename == "") {

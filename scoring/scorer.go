@@ -56,8 +56,8 @@ type Options struct {
 	// Store persists what Learn teaches the model; nil means no persistence.
 	Store ModelStore
 	// BayesWeight scales the classifier's log-odds into the score (default
-	// 1), and BayesClamp bounds them (default 8), so that the classifier
-	// alone can hold but not reject a message whose other signals are silent.
+	// 2), after clamping them to ±BayesClamp (default 10). See doc.go for how
+	// they were chosen.
 	BayesWeight, BayesClamp float64
 }
 
@@ -89,10 +89,10 @@ func New(opts Options) (*Scorer, error) {
 		return nil, fmt.Errorf("scoring: reject threshold %.2f is below hold threshold %.2f", opts.RejectThreshold, opts.HoldThreshold)
 	}
 	if opts.BayesWeight == 0 {
-		opts.BayesWeight = 1
+		opts.BayesWeight = 2
 	}
 	if opts.BayesClamp == 0 {
-		opts.BayesClamp = 8
+		opts.BayesClamp = 10
 	}
 	s := &Scorer{opts: opts, lex: newLexicon()}
 	s.pool.New = func() any { return new(featurizer) }

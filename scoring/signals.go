@@ -2,6 +2,8 @@ package scoring
 
 import (
 	"fmt"
+
+	"golang.org/x/net/publicsuffix"
 	"slices"
 	"strings"
 	"unicode"
@@ -364,7 +366,36 @@ var brands = map[string][]string{
 	"fedex": nil, "usps": {"usps.gov"}, "docusign": {"docusign.net"}, "dropbox": nil, "chase": {"chase.com", "jpmorgan.com"},
 	"wellsfargo": {"wf.com"}, "bankofamerica": {"bofa.com"}, "citibank": {"citi.com"}, "hsbc": nil, "ebay": nil,
 	"coinbase": nil, "binance": nil, "adobe": nil, "whatsapp": nil, "spotify": nil, "stripe": nil, "steam": {"steampowered.com", "steamcommunity.com"},
-	"outlook": {"outlook.com", "microsoft.com", "live.com"}, "office365": {"microsoft.com", "office.com"}, "irs": {"irs.gov"},
+	"office365": {"microsoft.com", "office.com"}, "irs": {"irs.gov"},
+}
+
+// commonTLD reports whether tld is a country code or one of the generic
+// top-level domains people actually write in text; it keeps "R.Hughes" or
+// "file.name" from reading as domains.
+func commonTLD(tld string) bool {
+	if len(tld) == 2 {
+		return true
+	}
+	switch tld {
+	case "com", "net", "org", "info", "biz", "edu", "gov", "mil", "int", "xyz", "top", "online", "site", "shop",
+		"app", "dev", "club", "live", "store", "tech", "website", "space", "icu", "vip", "work", "link", "click", "cloud", "email":
+		return true
+	}
+	return false
+}
+
+// isBrandDomain reports whether d is the domain of a brand in the list.
+func isBrandDomain(d string) bool {
+	label, _, _ := strings.Cut(d, ".")
+	if _, ok := brands[label]; ok {
+		return true
+	}
+	for _, ds := range brands {
+		if slices.Contains(ds, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // brandOwns reports whether domain belongs to brand.
@@ -402,11 +433,14 @@ func lookalike(host, domain string) (brand, why string) {
 				}
 			}
 		}
-		// brand.com.evil.example: the brand as a subdomain of someone else's domain.
-		sub := strings.TrimSuffix(host, domain)
-		for part := range strings.SplitSeq(strings.TrimSuffix(sub, "."), ".") {
-			if part == b && len(b) >= 4 {
-				return b, "puts " + b + " in front of an unrelated domain"
+		// brand.com.evil.example: the brand's own domain name used as a
+		// subdomain of someone else's domain.
+		sub := strings.TrimSuffix(strings.TrimSuffix(host, domain), ".")
+		if i := strings.Index(sub, b+"."); i >= 0 && (i == 0 || sub[i-1] == '.') {
+			rest := sub[i+len(b)+1:]
+			next, _, _ := strings.Cut(rest, ".")
+			if _, icann := publicsuffix.PublicSuffix(next); icann && next != "" && len(next) <= 3 {
+				return b, "puts " + b + "." + next + " in front of an unrelated domain"
 			}
 		}
 	}
@@ -498,10 +532,11 @@ func domainInText(text string) string {
 		if !ok {
 			continue
 		}
-		if d := registrable(w); d != w || strings.Count(w, ".") == 1 {
-			if strings.Count(d, ".") >= 1 && d != tld {
-				return w
-			}
+		if !commonTLD(tld) {
+			continue
+		}
+		if d := registrable(w); strings.Contains(d, ".") && d != tld {
+			return w
 		}
 	}
 	return ""
@@ -520,8 +555,10 @@ func sigLinkMismatch(a *analysis) (float64, string) {
 		if nd == l.Domain {
 			continue
 		}
-		w := 2.0
-		if isIPLiteral(l.Host) {
+		// Click-tracking redirects make this common in honest newsletters:
+		// weak alone, strong when the target is hidden or the text names a brand.
+		w := 1.0
+		if b, _ := lookalike(l.Host, l.Domain); b != "" || isIPLiteral(l.Host) || shorteners[l.Domain] || isBrandDomain(nd) {
 			w = 3.5
 		}
 		return w, fmt.Sprintf("link text says %s, link goes to %s", named, l.Host)
@@ -538,9 +575,9 @@ func sigManyDomains(a *analysis) (float64, string) {
 	}
 	switch {
 	case len(ds) >= 10:
-		return 1.5, fmt.Sprintf("links to %d different domains: %s", len(ds), quoteList(ds, 5))
+		return 1, fmt.Sprintf("links to %d different domains: %s", len(ds), quoteList(ds, 5))
 	case len(ds) >= 6:
-		return 0.75, fmt.Sprintf("links to %d different domains: %s", len(ds), quoteList(ds, 5))
+		return 0.5, fmt.Sprintf("links to %d different domains: %s", len(ds), quoteList(ds, 5))
 	}
 	return 0, ""
 }
@@ -600,7 +637,7 @@ func sigHiddenText(a *analysis) (float64, string) {
 
 func sigHTMLOnly(a *analysis) (float64, string) {
 	if a.m.HasHTML && !a.m.HasPlain {
-		return 0.5, "HTML body without a plain-text alternative"
+		return 1, "HTML body without a plain-text alternative"
 	}
 	return 0, ""
 }
@@ -619,7 +656,8 @@ func sigImageOnly(a *analysis) (float64, string) {
 }
 
 func sigBulkNoUnsubscribe(a *analysis) (float64, string) {
-	if a.m.ListUnsubscribe != "" {
+	if a.m.ListUnsubscribe != "" || a.m.ListID != "" {
+		// A mailing-list manager's mail; its footer handles unsubscribing.
 		return 0, ""
 	}
 	var why string
@@ -633,7 +671,7 @@ func sigBulkNoUnsubscribe(a *analysis) (float64, string) {
 	default:
 		return 0, ""
 	}
-	return 1.5, "looks like bulk mail (" + why + ") but has no List-Unsubscribe header"
+	return 1, "looks like bulk mail (" + why + ") but has no List-Unsubscribe header"
 }
 
 func containsAny(xs []string, ys ...string) bool {
@@ -669,7 +707,7 @@ func sigFromImpersonation(a *analysis) (float64, string) {
 	}
 	if i := strings.IndexByte(m.FromName, '@'); i >= 0 {
 		d := domainOf(strings.Trim(m.FromName, `"'<> `))
-		if d != "" && registrable(d) != fromDom && fromDom != "" {
+		if j := strings.LastIndexByte(d, '.'); j > 0 && commonTLD(d[j+1:]) && registrable(d) != fromDom && fromDom != "" {
 			return 2.5, fmt.Sprintf("sender name %q names %s but the mail comes from %s", truncate(m.FromName, 60), d, m.FromDomain)
 		}
 	}
@@ -704,9 +742,12 @@ func sigReplyTo(a *analysis) (float64, string) {
 		return 0, ""
 	}
 	if freemail[rd] && !freemail[fd] {
-		return 2, fmt.Sprintf("replies go to a free-mail address (%s), not to the sender's domain %s", m.ReplyTo, m.FromDomain)
+		return 1.5, fmt.Sprintf("replies go to a free-mail address (%s), not to the sender's domain %s", m.ReplyTo, m.FromDomain)
 	}
-	return 0.75, fmt.Sprintf("replies go to %s, not to the sender's domain %s", m.ReplyTo, m.FromDomain)
+	if m.ListID != "" || m.Precedence == "list" || m.Precedence == "bulk" {
+		return 0, "" // mailing lists send replies to the list
+	}
+	return 0.5, fmt.Sprintf("replies go to %s, not to the sender's domain %s", m.ReplyTo, m.FromDomain)
 }
 
 func sigMalformed(a *analysis) (float64, string) {

@@ -27,6 +27,7 @@ const (
 	nsSubject = 's'
 	nsName    = 'n'
 	nsDomain  = 'd'
+	nsURL     = 'u'
 	nsTLD     = 't'
 	nsStruct  = 'x'
 )
@@ -162,8 +163,9 @@ var homoglyphs = map[rune]byte{
 
 // featurizer turns a parsed message into the classifier's features. Which
 // parts it reads is a deliberate choice for generalisation: visible body text
-// (words and word pairs), subject words, From display-name words, link domains
-// and their TLDs, and a few structural facts. It reads no Received, Message-ID,
+// (words and word pairs), subject words, From display-name words, link domains,
+// their TLDs and path words, and a few structural facts (HTML only, images,
+// attachment types, whether links go to the sender's own domain). It reads no Received, Message-ID,
 // Date, X-Mailer or list headers: in the 2002 corpus those name the hosts and
 // tools of that time and would be learnt as "ham" or "spam" for reasons that do
 // not carry over to today's mail.
@@ -195,6 +197,17 @@ func (f *featurizer) words(ns byte, text string, bigrams bool) {
 func (f *featurizer) extract(m *Message) []feat {
 	f.feats = f.feats[:0]
 	f.words(nsBody, m.Text(), true)
+	// Words of link paths and queries ("remove", "cgi-bin", "unsubscribe").
+	for i, l := range m.Links {
+		if i >= 64 {
+			break
+		}
+		u := l.URL
+		if k := strings.Index(u, l.Host); k >= 0 {
+			u = u[k+len(l.Host):]
+		}
+		f.words(nsURL, u, false)
+	}
 	f.words(nsSubject, m.Subject, false)
 	f.words(nsName, m.FromName, false)
 	for i, l := range m.Links {
@@ -206,6 +219,23 @@ func (f *featurizer) extract(m *Message) []feat {
 			f.add(hashStr(nsTLD, l.Host[j:]), l.Host[j:])
 		} else if isIPLiteral(l.Host) {
 			f.add(hashStr(nsStruct, "iplink"), l.Host)
+		}
+	}
+	// Whether the links go to the sender's own domain: honest bulk mail
+	// mostly does, spam mostly does not.
+	if len(m.Links) > 0 && m.FromDomain != "" {
+		fd := registrable(m.FromDomain)
+		aligned := false
+		for _, l := range m.Links {
+			if l.Domain == fd {
+				aligned = true
+				break
+			}
+		}
+		if aligned {
+			f.add(hashStr(nsStruct, "aligned"), "links to the sender's own domain")
+		} else {
+			f.add(hashStr(nsStruct, "unaligned"), "no link to the sender's own domain")
 		}
 	}
 	switch {
