@@ -91,8 +91,8 @@ func (a Action) String() string {
 // Decision is an Inspector's verdict on a message.
 type Decision struct {
 	Action Action
-	Code   string  // machine reason code for logs/metrics, e.g. "content.spam", "tenant.review"
-	Reason string  // text safe to show the sender in the SMTP reply (reject: 550 5.7.1 <Reason>)
+	Code   string // machine reason code for logs/metrics, e.g. "content.spam", "tenant.review"
+	Reason string // text safe to show the sender in the SMTP reply (reject: 550 5.7.1 <Reason>)
 	Score  float64
 }
 
@@ -101,7 +101,9 @@ type Decision struct {
 type NoQuota struct{}
 
 // Reserve always succeeds.
-func (NoQuota) Reserve(context.Context, string, int) (Reservation, error) { return noReservation{}, nil }
+func (NoQuota) Reserve(context.Context, string, int) (Reservation, error) {
+	return noReservation{}, nil
+}
 
 type noReservation struct{}
 
