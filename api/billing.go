@@ -219,18 +219,17 @@ func (a *API) applyEvent(ctx context.Context, ev billingEventRequest, actor stri
 		}
 		return out, err
 	}
-	st, err := a.quotas.Status(ctx, ev.TenantID)
+	// SetPlan records nothing and returns a Change with ID 0 when the tenant
+	// is already on the plan (e.g. a second, distinct payment event).
+	reason := "billing event " + ev.ID + " (" + ev.Type + ")"
+	ch, err := a.quotas.SetPlan(ctx, ev.TenantID, a.paidPlan, actor, reason)
 	if err != nil {
-		return out, errUnavailable(fmt.Errorf("quota status: %w", err))
+		return out, fmt.Errorf("set plan: %w", err)
 	}
 	out.Plan = a.paidPlan
-	if st.Plan == a.paidPlan {
+	if ch.ID == 0 {
 		out.Outcome = OutcomeUnchanged
 		return out, nil
-	}
-	reason := "billing event " + ev.ID + " (" + ev.Type + ")"
-	if _, err := a.quotas.SetPlan(ctx, ev.TenantID, a.paidPlan, actor, reason); err != nil {
-		return out, fmt.Errorf("set plan: %w", err)
 	}
 	out.Outcome = OutcomeApplied
 	return out, nil

@@ -2,35 +2,18 @@ package api
 
 import (
 	"context"
-	"time"
+
+	"github.com/outpost-mail/outpost/quota"
 )
 
-// Quotas is what api needs from quota; *quota.Manager implements it.
+// Quotas is what the API needs of quota: a tenant's starting limit, its
+// status, plan changes from billing, support raises and the change history.
 type Quotas interface {
 	InitTenant(ctx context.Context, tenantID, plan, actor string) error
-	Status(ctx context.Context, tenantID string) (QuotaStatus, error)
-	SetPlan(ctx context.Context, tenantID, plan, actor, reason string) (QuotaChange, error)
-	Raise(ctx context.Context, tenantID string, req RaiseRequest) (QuotaChange, error)
-	History(ctx context.Context, tenantID string, before int64, limit int) ([]QuotaChange, error)
+	Status(ctx context.Context, tenantID string) (quota.Status, error)
+	SetPlan(ctx context.Context, tenantID, plan, actor, reason string) (quota.Change, error)
+	Raise(ctx context.Context, tenantID string, req quota.RaiseRequest) (quota.Change, error)
+	History(ctx context.Context, tenantID string, before int64, limit int) ([]quota.Change, error)
 }
 
-// TEMPORARY mirrors of quota's types until the quota package lands.
-type QuotaStatus struct {
-	Plan                   string
-	Limit, Used, Remaining int64
-	ResetsAt               time.Time
-}
-
-type RaiseRequest struct {
-	Actor, Reason string
-	To            int64
-}
-
-type QuotaChange struct {
-	ID                    int64
-	At                    time.Time
-	Tenant, Actor, Reason string
-	Kind                  string
-	OldPlan, NewPlan      string
-	OldLimit, NewLimit    int64
-}
+var _ Quotas = (*quota.Manager)(nil)

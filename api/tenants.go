@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/outpost-mail/outpost/internal/store"
+	"github.com/outpost-mail/outpost/quota"
 )
 
 const (
@@ -238,7 +239,7 @@ func (a *API) raiseQuota(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.db.Tenant(ctx, id); err != nil {
 		return err
 	}
-	ch, err := a.quotas.Raise(ctx, id, RaiseRequest{Actor: principal(r).Actor(), Reason: reason, To: to})
+	ch, err := a.quotas.Raise(ctx, id, quota.RaiseRequest{Actor: principal(r).Actor(), Reason: reason, To: to})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/outpost-mail/outpost/internal/store"
+	"github.com/outpost-mail/outpost/quota"
 )
 
 // Wire types: the JSON shapes of the API, kept apart from domain types so a
@@ -107,11 +108,11 @@ func toTenantJSON(t store.Tenant) tenantJSON {
 	return out
 }
 
-func toQuotaJSON(s QuotaStatus) *quotaJSON {
+func toQuotaJSON(s quota.Status) *quotaJSON {
 	return &quotaJSON{Plan: s.Plan, Limit: s.Limit, Used: s.Used, Remaining: s.Remaining, ResetsAt: s.ResetsAt.UTC()}
 }
 
-func toChangeJSON(c QuotaChange) changeJSON {
+func toChangeJSON(c quota.Change) changeJSON {
 	return changeJSON{ID: c.ID, At: c.At.UTC(), TenantID: c.Tenant, Actor: c.Actor, Reason: c.Reason, Kind: c.Kind,
 		OldPlan: c.OldPlan, NewPlan: c.NewPlan, OldLimit: c.OldLimit, NewLimit: c.NewLimit}
 }
