@@ -62,7 +62,7 @@ var lexiconPhrases = map[string][]string{
 	},
 	"urgency": {
 		"urgent", "urgently", "immediately", "act now", "limited time", "expires", "expire", "expiring", "last chance",
-		"don't miss", "do not miss", "hurry", "today only", "within 24 hours", "within 48 hours", "final notice",
+		"don't miss", "do not miss", "hurry", "today only", "within 24 hours", "final notice",
 		"deadline", "while supplies last", "now or never", "only a few left", "respond now", "reply now",
 		"asap", "time is running out", "before it's too late", "offer ends", "ends tonight", "last day",
 	},

@@ -102,8 +102,13 @@ func (a *analysis) scanWords(s string, lex *lexicon) {
 			a.moneyAmounts = append(a.moneyAmounts, strings.TrimRight(w, ".,;:!?)"))
 		}
 		if letters >= 2 && letters+digits >= 4 && (digits > 0 || strings.ContainsAny(w, "@$|")) && len(a.leet) < 5 {
-			if target, ok := lex.leet[hashStr('w', deleet(w))]; ok {
-				a.leet = append(a.leet, fmt.Sprintf("%s (%s)", strings.Trim(w, ".,;:!?()\"'"), target))
+			for _, d := range deleet(w) {
+				if target, ok := lex.leet[hashStr('w', d)]; ok {
+					if x := fmt.Sprintf("%s (%s)", strings.Trim(w, ".,;:!?()\"'"), target); !slices.Contains(a.leet, x) {
+						a.leet = append(a.leet, x)
+					}
+					break
+				}
 			}
 		}
 	}
@@ -116,43 +121,35 @@ func dropZeroWidth(r rune) rune {
 	return r
 }
 
-// deleet undoes digit and symbol substitutions: v1agr@ -> viagra.
-func deleet(w string) string {
-	w = strings.Trim(w, ".,;:!?()\"'")
-	var b strings.Builder
-	for _, r := range strings.ToLower(w) {
-		switch r {
-		case '0':
-			r = 'o'
-		case '1', '!', '|':
-			r = 'i'
-		case '3':
-			r = 'e'
-		case '4', '@':
-			r = 'a'
-		case '5', '$':
-			r = 's'
-		case '7':
-			r = 't'
-		case '8':
-			r = 'b'
-		}
-		b.WriteRune(r)
-	}
-	s := b.String()
-	// "1" also stands for "l": try both for the common targets.
-	if strings.Contains(w, "1") {
-		alt := strings.Map(func(r rune) rune {
-			if r == '1' {
-				return 'l'
+// deleet undoes digit and symbol substitutions (v1agr@ -> viagra). "1" and
+// "|" stand for "i" or "l": both readings are returned.
+func deleet(w string) [2]string {
+	w = strings.ToLower(strings.Trim(w, ".,;:!?()\"'"))
+	var out [2]string
+	for k, one := range [2]rune{'i', 'l'} {
+		out[k] = strings.Map(func(r rune) rune {
+			switch r {
+			case '0':
+				return 'o'
+			case '1', '|':
+				return one
+			case '!':
+				return 'i'
+			case '3':
+				return 'e'
+			case '4', '@':
+				return 'a'
+			case '5', '$':
+				return 's'
+			case '7':
+				return 't'
+			case '8':
+				return 'b'
 			}
 			return r
-		}, strings.ToLower(w))
-		if strings.Contains(alt, "l") && !strings.ContainsAny(alt, "0345789@$!|") {
-			return alt
-		}
+		}, w)
 	}
-	return s
+	return out
 }
 
 // signalDef is one content signal: a small function returning a weight (0 =
@@ -421,13 +418,13 @@ func lookalike(host, domain string) (brand, why string) {
 			continue
 		}
 		if len(b) >= 4 && label != b {
-			if deleet(label) == b {
-				return b, "spells " + b + " with look-alike characters"
-			}
-			if len(b) >= 6 && editDistance1(label, b) {
-				return b, "one letter away from " + b
-			}
 			for part := range strings.SplitSeq(label, "-") {
+				if d := deleet(part); part != b && (d[0] == b || d[1] == b) {
+					return b, "spells " + b + " with look-alike characters"
+				}
+				if len(b) >= 6 && editDistance1(part, b) {
+					return b, "is one letter away from " + b
+				}
 				if part == b {
 					return b, "uses the name " + b + " in a domain that is not " + b + "'s"
 				}
@@ -592,14 +589,14 @@ func sigAttachment(a *analysis) (float64, string) {
 		}
 		switch {
 		case at.Executable:
-			w = max(w, 5)
+			w = max(w, 8)
 			d := fmt.Sprintf("%s is executable (%s)", name, at.SniffedType)
 			if at.Inner != "" {
 				d = fmt.Sprintf("%s contains %s", name, at.Inner)
 			}
 			why = append(why, d)
 		case at.Macro:
-			w = max(w, 3.5)
+			w = max(w, 5)
 			why = append(why, fmt.Sprintf("%s is an Office document with macros", name))
 		case mismatchedType(at):
 			w = max(w, 2)

@@ -1,0 +1,271 @@
+package scoring
+
+import (
+	"strings"
+	"testing"
+)
+
+// Each signal with messages that should trip it and messages that should not.
+func TestSignals(t *testing.T) {
+	s := newTestScorer(t)
+	tests := []struct {
+		signal string
+		trip   [][]byte
+		quiet  [][]byte
+		detail string // a substring of the detail for trip[0]
+	}{
+		{
+			signal: "lexicon_investment",
+			trip:   [][]byte{textMail("Opportunity", "A unique investment opportunity with guaranteed returns and passive income.")},
+			quiet:  [][]byte{textMail("Minutes", "The board discussed the budget and the new roof for the hall.")},
+			detail: `"investment opportunity"`,
+		},
+		{
+			signal: "lexicon_crypto",
+			trip:   [][]byte{textMail("Hi", "Send bitcoin to this wallet address and get ethereum back.")},
+			quiet:  [][]byte{textMail("Crypto library", "The crypto library now supports ed25519 keys.")},
+		},
+		{
+			signal: "lexicon_lottery",
+			trip:   [][]byte{textMail("Winner", "Congratulations you have won the lottery. Claim your prize with the barrister.")},
+			quiet:  [][]byte{textMail("Report", "Here is the quarterly report you asked for.")},
+		},
+		{
+			signal: "lexicon_pharma",
+			trip:   [][]byte{textMail("Meds", "Buy viagra and cialis without prescription from our online pharmacy.")},
+			quiet:  [][]byte{textMail("Lunch", "Shall we meet for lunch on Friday?")},
+		},
+		{
+			signal: "lexicon_adult",
+			trip:   [][]byte{textMail("Hot", "Hot girls and xxx porn, live girls waiting.")},
+			quiet:  [][]byte{textMail("Zoo", "The zoo opens a new reptile house.")},
+		},
+		{
+			signal: "lexicon_phishing",
+			trip:   [][]byte{textMail("Alert", "Unusual activity: verify your account or your account will be closed.")},
+			quiet:  [][]byte{textMail("Welcome", "Welcome to the team, your desk is on the second floor.")},
+		},
+		{
+			signal: "urgency",
+			trip:   [][]byte{textMail("Hurry", "Act now, this offer expires today only. Last chance!")},
+			quiet:  [][]byte{textMail("Notes", "Notes from the meeting are attached.")},
+		},
+		{
+			signal: "money",
+			trip:   [][]byte{textMail("Cash", "Earn $5,000 per week in cash. Our income plan pays $300 a day, profit guaranteed.")},
+			quiet:  [][]byte{textMail("Invoice", "Your invoice for October is attached. Amount due: 145 EUR.")},
+			detail: `"$5,000"`,
+		},
+		{
+			signal: "shouting",
+			trip: [][]byte{
+				textMail("BUY NOW AND SAVE BIG TODAY", "hello"),
+				textMail("Hi", "This is great!!! Really!!!"),
+			},
+			quiet:  [][]byte{textMail("Meeting at 10", "See you at the NASA building at 10.")},
+			detail: "subject in capitals",
+		},
+		{
+			signal: "obfuscation",
+			trip: [][]byte{
+				textMail("Hi", "Fr\u200bee m\u200beds for you"),
+				textMail("Hi", "Log in to your p\u0430ypal account"),
+				textMail("Hi", "Cheap v1agra here"),
+			},
+			quiet:  [][]byte{textMail("Hi", "Москва is a city; Paris is another. Version 1.2 is out, call 555-1234.")},
+			detail: "zero-width",
+		},
+		{
+			signal: "link_text_ratio",
+			trip:   [][]byte{htmlMail("Links", `<a href="https://a.example/1">a</a> <a href="https://a.example/2">b</a> <a href="https://a.example/3">c</a> <a href="https://a.example/4">d</a>`)},
+			quiet:  [][]byte{htmlMail("Post", `<p>` + strings.Repeat("A long paragraph of ordinary words. ", 20) + `</p><a href="https://a.example/">read more</a>`)},
+		},
+		{
+			signal: "url_shortener",
+			trip:   [][]byte{textMail("Look", "See https://bit.ly/3abcDEF now")},
+			quiet:  [][]byte{textMail("Look", "See https://example.com/page now")},
+			detail: "bit.ly",
+		},
+		{
+			signal: "ip_link",
+			trip: [][]byte{
+				textMail("Look", "Log in at http://185.23.4.9/login"),
+				htmlMail("Look", `<a href="http://3106302921/x">site</a>`),
+			},
+			quiet:  [][]byte{textMail("Look", "Version 185.23.4.9 of the tool is out; see https://tool.example/")},
+			detail: "185.23.4.9",
+		},
+		{
+			signal: "lookalike_domain",
+			trip: [][]byte{
+				textMail("Login", "Go to https://www.paypa1.com/login"),
+				textMail("Login", "Go to https://paypal.com.account-check.ru/login"),
+				textMail("Login", "Go to https://amazon-billing.example/login"),
+				textMail("Login", "Go to https://www.micros0ft.com/"),
+			},
+			quiet: [][]byte{
+				textMail("Login", "Go to https://www.paypal.com/login or https://www.amazon.co.uk/ or https://groups.example.com/"),
+				textMail("Login", "Go to https://outlook.office.example/ and https://news.apple.com/"),
+			},
+			detail: "paypa1",
+		},
+		{
+			signal: "link_text_mismatch",
+			trip:   [][]byte{htmlMail("Login", `<a href="http://185.23.4.9/x">www.paypal.com</a>`)},
+			quiet: [][]byte{
+				htmlMail("Login", `<a href="https://www.paypal.com/signin">www.paypal.com</a>`),
+				htmlMail("Login", `<a href="https://shop.example/">Our shop</a>`),
+			},
+			detail: "link text says www.paypal.com, link goes to 185.23.4.9",
+		},
+		{
+			signal: "many_link_domains",
+			trip: [][]byte{textMail("Links", "https://a1.example/ https://a2.example/ https://a3.example/ https://a4.example/ "+
+				"https://a5.example/ https://a6.example/ https://a7.example/")},
+			quiet: [][]byte{textMail("Links", "https://a.example/1 https://a.example/2 https://www.a.example/3")},
+		},
+		{
+			signal: "dangerous_attachment",
+			trip:   [][]byte{readTestdata(t, "attachment.eml")},
+			quiet:  [][]byte{readTestdata(t, "invoice.eml")},
+			detail: "invoice_2041.pdf.exe",
+		},
+		{
+			signal: "hidden_text",
+			trip: [][]byte{htmlMail("Hi", `<p>Buy now</p><div style="display: none">lots of innocent words here to fool the filter, meeting schedule report</div>`),
+				htmlMail("Hi", `<p>Buy now</p><span style="font-size:0px">lots of innocent words here to fool the filter, meeting schedule report</span>`)},
+			quiet:  [][]byte{htmlMail("Hi", `<style>p{color:red} lots of css text in here that nobody sees anyway really</style><p>Hello there</p>`)},
+			detail: "hidden from the reader",
+		},
+		{
+			signal: "html_only",
+			trip:   [][]byte{htmlMail("Hi", "<p>Hello</p>")},
+			quiet:  [][]byte{readTestdata(t, "invoice.eml"), textMail("Hi", "Hello")},
+		},
+		{
+			signal: "image_only",
+			trip:   [][]byte{readTestdata(t, "image_only.eml")},
+			quiet:  [][]byte{readTestdata(t, "newsletter.eml"), htmlMail("Hi", `<img src="https://t.example/p.gif" width="1" height="1">`+strings.Repeat("word ", 40))},
+		},
+		{
+			signal: "bulk_no_unsubscribe",
+			trip: [][]byte{
+				textMail("News", "Our news of the week.", "Precedence: bulk"),
+				textMail("Offer", "Great stuff. To be removed from this list reply REMOVE."),
+			},
+			quiet: [][]byte{
+				readTestdata(t, "newsletter.eml"),
+				textMail("News", "Our news of the week.", "Precedence: bulk", "List-Unsubscribe: <mailto:u@x.example>"),
+			},
+			detail: "no List-Unsubscribe",
+		},
+		{
+			signal: "from_impersonation",
+			trip: [][]byte{
+				rawMail([]string{`From: "PayPal Service" <service@mailer.example>`, "Subject: hi"}, "hello"),
+				rawMail([]string{`From: "billing@bank.com" <x@other.example>`, "Subject: hi"}, "hello"),
+			},
+			quiet: [][]byte{
+				rawMail([]string{`From: "PayPal" <service@paypal.com>`, "Subject: hi"}, "hello"),
+				rawMail([]string{`From: "Craig R.Hughes" <craig@deersoft.example>`, "Subject: hi"}, "hello"),
+			},
+			detail: "names paypal",
+		},
+		{
+			signal: "reply_to_divert",
+			trip:   [][]byte{rawMail([]string{"From: CEO <ceo@company.example>", "Reply-To: ceo.private@gmail.com", "Subject: wire"}, "Please wire the money today.")},
+			quiet: [][]byte{
+				rawMail([]string{"From: CEO <ceo@company.example>", "Reply-To: assistant@company.example", "Subject: x"}, "hello"),
+				rawMail([]string{"From: a@x.example", "Reply-To: list@lists.example", "List-Id: <list.lists.example>", "Subject: x"}, "hello"),
+			},
+			detail: "gmail.com",
+		},
+		{
+			signal: "malformed",
+			trip:   [][]byte{readTestdata(t, "broken.eml")},
+			quiet:  [][]byte{readTestdata(t, "invoice.eml")},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.signal, func(t *testing.T) {
+			for i, raw := range tc.trip {
+				got := signalsOf(t, s, raw)
+				g, ok := got[tc.signal]
+				if !ok {
+					t.Errorf("trip[%d]: %s did not fire; fired: %v", i, tc.signal, names(got))
+					continue
+				}
+				if g.Weight <= 0 || g.Detail == "" {
+					t.Errorf("trip[%d]: %s: weight %v, detail %q", i, tc.signal, g.Weight, g.Detail)
+				}
+				if i == 0 && tc.detail != "" && !strings.Contains(g.Detail, tc.detail) {
+					t.Errorf("trip[0]: %s detail %q lacks %q", tc.signal, g.Detail, tc.detail)
+				}
+			}
+			for i, raw := range tc.quiet {
+				if g, ok := signalsOf(t, s, raw)[tc.signal]; ok {
+					t.Errorf("quiet[%d]: %s fired: %s", i, tc.signal, g.Detail)
+				}
+			}
+		})
+	}
+}
+
+func TestResultInvariants(t *testing.T) {
+	s := newTestScorer(t)
+	for _, name := range []string{"phish.eml", "crypto.eml", "invoice.eml", "broken.eml", "attachment.eml"} {
+		r := s.Score(readTestdata(t, name))
+		var sum float64
+		for i, g := range r.Signals {
+			if g.Weight == 0 {
+				t.Errorf("%s: zero-weight signal %s listed", name, g.Name)
+			}
+			if i > 0 && r.Signals[i-1].Weight < g.Weight {
+				t.Errorf("%s: signals not sorted by weight", name)
+			}
+			sum += g.Weight
+		}
+		if d := sum - r.Score; d > 0.01 || d < -0.01 {
+			t.Errorf("%s: score %.3f is not the sum of its signals %.3f", name, r.Score, sum)
+		}
+		if r.Score != s.Score(readTestdata(t, name)).Score {
+			t.Errorf("%s: not deterministic", name)
+		}
+	}
+}
+
+func TestVerdictsAndReasons(t *testing.T) {
+	s := newTestScorer(t)
+	for name, want := range map[string]Verdict{
+		"phish.eml": Reject, "crypto.eml": Reject, "invoice.eml": Pass, "newsletter.eml": Pass, "attachment.eml": Hold,
+	} {
+		r := s.Score(readTestdata(t, name))
+		if r.Verdict != want {
+			t.Errorf("%s: verdict %s (score %.2f), want %s; signals %v", name, r.Verdict, r.Score, want, r.Signals)
+		}
+		reason := r.MainReason()
+		if reason == "" || strings.ContainsAny(reason, "0123456789") {
+			t.Errorf("%s: MainReason %q: want short text without numbers", name, reason)
+		}
+	}
+	r := s.Score(readTestdata(t, "attachment.eml"))
+	if got := r.MainReason(); !strings.Contains(got, "attachment") {
+		t.Errorf("attachment MainReason = %q", got)
+	}
+	if (Result{}).MainReason() == "" {
+		t.Error("empty MainReason for an empty result")
+	}
+}
+
+func TestThresholdOptions(t *testing.T) {
+	if _, err := New(Options{HoldThreshold: 10, RejectThreshold: 5}); err == nil {
+		t.Error("reject below hold accepted")
+	}
+	s, err := New(Options{HoldThreshold: 100, RejectThreshold: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := s.Score(readTestdata(t, "phish.eml")).Verdict; v != Pass {
+		t.Errorf("with high thresholds: %s", v)
+	}
+}
