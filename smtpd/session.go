@@ -428,7 +428,7 @@ func (ss *session) appendReceived(b []byte, tenant string, now time.Time) []byte
 	b = append(b, ss.qid...)
 	if ss.tls != nil {
 		b = append(b, "\r\n\t(version="...)
-		b = append(b, tls.VersionName(ss.tls.Version)...)
+		b = append(b, strings.ReplaceAll(tls.VersionName(ss.tls.Version), " ", "")...)
 		b = append(b, " cipher="...)
 		b = append(b, tls.CipherSuiteName(ss.tls.CipherSuite)...)
 		b = append(b, ')')
