@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/outpost-mail/outpost/internal/store"
+	"github.com/outpost-mail/outpost/quota"
+	"github.com/outpost-mail/outpost/smtpd"
+)
+
+// wiring holds the concrete parts serve connects: this is the only place
+// that knows quota, scoring, review and api together.
+type wiring struct {
+	db            *store.DB
+	quotaMgr      *quota.Manager
+	quota         smtpd.Quota
+	quotaDesc     string
+	inspector     smtpd.Inspector
+	inspectorDesc string
+	holder        smtpd.Holder
+	api           http.Handler
+	closers       []func()
+	workers       []func(ctx context.Context)
+}
+
+func wire(ctx context.Context, c serveConfig, db *store.DB, log *slog.Logger, reg prometheus.Registerer) (*wiring, error) {
+	w := &wiring{db: db,
+		inspector: smtpd.RelayAll{}, inspectorDesc: "none (relays everything)"}
+	qm, desc, closer, err := newQuota(c, db, log)
+	if err != nil {
+		return nil, err
+	}
+	w.quotaMgr, w.quota, w.quotaDesc = qm, quotaGate{qm}, desc
+	w.closers = append(w.closers, closer)
+	log.Warn("content inspection is not configured in this build: every message within quota is relayed")
+	return w, nil
+}
+
+// started is called once the SMTP server exists (review delivers released
+// mail through it).
+func (w *wiring) started(srv *smtpd.Server) {}
+
+func (w *wiring) ready(ctx context.Context) error { return w.db.SQL.PingContext(ctx) }
+
+// runWorkers starts the background loops; the channel closes when all have
+// returned after ctx ends.
+func (w *wiring) runWorkers(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	n := len(w.workers)
+	if n == 0 {
+		close(done)
+		return done
+	}
+	fin := make(chan struct{}, n)
+	for _, f := range w.workers {
+		go func() { f(ctx); fin <- struct{}{} }()
+	}
+	go func() {
+		for range n {
+			<-fin
+		}
+		close(done)
+	}()
+	return done
+}
+
+func (w *wiring) close() {
+	for i := len(w.closers) - 1; i >= 0; i-- {
+		w.closers[i]()
+	}
+}
