@@ -78,7 +78,7 @@ func TestSignals(t *testing.T) {
 		{
 			signal: "link_text_ratio",
 			trip:   [][]byte{htmlMail("Links", `<a href="https://a.example/1">a</a> <a href="https://a.example/2">b</a> <a href="https://a.example/3">c</a> <a href="https://a.example/4">d</a>`)},
-			quiet:  [][]byte{htmlMail("Post", `<p>` + strings.Repeat("A long paragraph of ordinary words. ", 20) + `</p><a href="https://a.example/">read more</a>`)},
+			quiet:  [][]byte{htmlMail("Post", `<p>`+strings.Repeat("A long paragraph of ordinary words. ", 20)+`</p><a href="https://a.example/">read more</a>`)},
 		},
 		{
 			signal: "url_shortener",
