@@ -233,3 +233,12 @@ func (e *env) lastAudit(action, subject string) store.AuditEntry {
 	e.t.Fatalf("no audit entry %s for %s", action, subject)
 	return store.AuditEntry{}
 }
+
+func decodeInto(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+}
+
+func testenvSQLite(t *testing.T) *store.DB { return testenv.SQLite(t) }

@@ -170,8 +170,8 @@ func (a *API) getTenant(w http.ResponseWriter, r *http.Request) error {
 
 // GET /tenants
 func (a *API) listTenants(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	if err := onlyParams(q, "status", "plan", "limit", "cursor"); err != nil {
+	q, err := queryParams(r, "status", "plan", "limit", "cursor")
+	if err != nil {
 		return err
 	}
 	limit, err := pageLimit(q.Get("limit"))
@@ -259,8 +259,8 @@ func (a *API) quotaHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	if err := onlyParams(q, "limit", "cursor"); err != nil {
+	q, err := queryParams(r, "limit", "cursor")
+	if err != nil {
 		return err
 	}
 	limit, err := pageLimit(q.Get("limit"))
@@ -395,6 +395,16 @@ func pageLimit(s string) (int, error) {
 		return 0, badRequest(fmt.Sprintf("limit must be a number from 1 to %d", maxPageSize))
 	}
 	return n, nil
+}
+
+// queryParams parses the query string strictly: malformed escapes, unknown
+// parameters and repeated ones are refused with 400.
+func queryParams(r *http.Request, known ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("malformed query string")
+	}
+	return q, onlyParams(q, known...)
 }
 
 func onlyParams(q url.Values, known ...string) error {
