@@ -226,7 +226,7 @@ func TestListTenantsPagination(t *testing.T) {
 				r := e.do("GET", path, store.ScopeSupport, nil).must(t, http.StatusOK)
 				var body struct {
 					Items []struct{ ID, Plan, Status string } `json:"items"`
-					Next  *string                            `json:"next"`
+					Next  *string                             `json:"next"`
 				}
 				decodeInto(t, r.Body, &body)
 				if body.Next == nil || body.Items == nil {
@@ -415,7 +415,9 @@ func TestRotateSecret(t *testing.T) {
 // the JSON error shape with no internal detail.
 func TestErrorAnswers(t *testing.T) {
 	db := testenvSQLite(t)
-	e := newEnv(t, db, func(o *api.Options) { o.Now = func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) } })
+	e := newEnv(t, db, func(o *api.Options) {
+		o.Now = func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) }
+	})
 	if c := e.do("GET", "/api/v1/nothing", store.ScopeAdmin, nil).must(t, 404).errCode(t); c != "not_found" {
 		t.Fatal(c)
 	}
