@@ -1,0 +1,356 @@
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/outpost-mail/outpost/internal/testenv"
+	"github.com/outpost-mail/outpost/smtpd/smtptest"
+)
+
+// These tests build the real binary and drive it as an operator and a mail
+// platform would: CLI commands, then `outpost serve` in its own process,
+// spoken to over SMTP and HTTP on loopback, relaying into a recording
+// upstream.
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+	binDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+func outpostBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary; skipped with -short")
+	}
+	binOnce.Do(func() {
+		binDir, binErr = os.MkdirTemp("", "outpost-bin-")
+		if binErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "outpost")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// cli runs the binary with args and returns stdout; it fails the test on a
+// non-zero exit.
+func cli(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(outpostBinary(t), args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("outpost %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out)
+}
+
+type server struct {
+	smtp, http string
+	cmd        *exec.Cmd
+	logMu      sync.Mutex
+	log        strings.Builder
+}
+
+func (s *server) logs() string {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return s.log.String()
+}
+
+var servingRe = regexp.MustCompile(`msg="outpost serving" smtp=(\S+) http=(\S+)`)
+
+// startServe starts `outpost serve` with args on ephemeral loopback ports and
+// waits until it says where it listens. It is stopped (SIGTERM) at cleanup.
+func startServe(t *testing.T, args ...string) *server {
+	t.Helper()
+	args = append([]string{"serve", "--smtp-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--hostname", "outpost.test"}, args...)
+	cmd := exec.Command(outpostBinary(t), args...)
+	cmd.Env = append(os.Environ(), "OUTPOST_LOG_LEVEL=info")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd}
+	addrs := make(chan [2]string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			s.logMu.Lock()
+			s.log.WriteString(line + "\n")
+			s.logMu.Unlock()
+			if m := servingRe.FindStringSubmatch(line); m != nil {
+				addrs <- [2]string{m[1], m[2]}
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("outpost serve exited with %v after SIGINT\n%s", err, s.logs())
+			}
+		case <-time.After(40 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("outpost serve did not stop within 40s of SIGINT")
+		}
+		if t.Failed() {
+			t.Logf("outpost serve log:\n%s", s.logs())
+		}
+	})
+	select {
+	case a := <-addrs:
+		s.smtp, s.http = a[0], a[1]
+	case <-time.After(60 * time.Second):
+		t.Fatalf("outpost serve did not start:\n%s", s.logs())
+	}
+	return s
+}
+
+// smtpResult is how one SMTP transaction ended.
+type smtpResult struct {
+	code     int
+	enhanced smtp.EnhancedCode
+	msg      string
+	err      error // a non-SMTP error (network)
+}
+
+func (r smtpResult) String() string {
+	if r.err != nil {
+		return r.err.Error()
+	}
+	return fmt.Sprintf("%d %d.%d.%d %s", r.code, r.enhanced[0], r.enhanced[1], r.enhanced[2], r.msg)
+}
+
+type sendOpts struct {
+	startTLS   bool
+	user, pass string
+	from       string
+	to         []string
+	body       string
+}
+
+// send runs one SMTP transaction and returns how it ended (250 on success).
+func send(addr string, o sendOpts) smtpResult {
+	var c *smtp.Client
+	var err error
+	if o.startTLS {
+		c, err = smtp.DialStartTLS(addr, &tls.Config{InsecureSkipVerify: true})
+	} else {
+		c, err = smtp.Dial(addr)
+	}
+	if err != nil {
+		return smtpResult{err: err}
+	}
+	defer c.Close()
+	asResult := func(err error) smtpResult {
+		var se *smtp.SMTPError
+		if errors.As(err, &se) {
+			return smtpResult{code: se.Code, enhanced: se.EnhancedCode, msg: se.Message}
+		}
+		return smtpResult{err: err}
+	}
+	if o.user != "" {
+		if err := c.Auth(sasl.NewPlainClient("", o.user, o.pass)); err != nil {
+			return asResult(err)
+		}
+	}
+	if err := c.Mail(o.from, nil); err != nil {
+		return asResult(err)
+	}
+	for _, to := range o.to {
+		if err := c.Rcpt(to, nil); err != nil {
+			return asResult(err)
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return asResult(err)
+	}
+	if _, err := io.WriteString(w, o.body); err != nil {
+		return asResult(err)
+	}
+	if err := w.Close(); err != nil {
+		return asResult(err)
+	}
+	_ = c.Quit()
+	return smtpResult{code: 250}
+}
+
+func message(from, to, subject, text string) string {
+	return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject +
+		"\r\nMessage-ID: <" + testenv.RandomName("m") + "@client.test>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n"
+}
+
+func TestBinaryEmbeddedDefault(t *testing.T) {
+	t.Parallel()
+	up := smtptest.New(t, smtptest.Options{})
+	dir := t.TempDir()
+
+	var creds map[string]string
+	if err := json.Unmarshal([]byte(cli(t, "tenant", "add", "acme", "--json", "--data-dir", dir)), &creds); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServe(t, "--data-dir", dir, "--upstreams", up.Addr())
+	if !strings.Contains(srv.logs(), "dialect=sqlite") {
+		t.Errorf("serve with no database flag should use embedded SQLite; log:\n%s", srv.logs())
+	}
+
+	body := message("billing@acme.example", "customer@example.org", "Invoice 42", "Please find your invoice attached.")
+	res := send(srv.smtp, sendOpts{startTLS: true, user: "acme", pass: creds["smtp_password"],
+		from: "billing@acme.example", to: []string{"customer@example.org"}, body: body})
+	if res.code != 250 {
+		t.Fatalf("send through outpost: %v", res)
+	}
+	msgs := up.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("upstream got %d messages, want 1", len(msgs))
+	}
+	got := string(msgs[0].Data)
+	if msgs[0].From != "billing@acme.example" || strings.Join(msgs[0].To, ",") != "customer@example.org" {
+		t.Errorf("envelope changed: %s -> %v", msgs[0].From, msgs[0].To)
+	}
+	if !strings.HasPrefix(got, "Received: ") || !strings.HasSuffix(got, body) {
+		t.Errorf("upstream copy should be a Received header + the message unchanged; got:\n%s", got)
+	}
+
+	// Wrong password: refused, nothing relayed.
+	res = send(srv.smtp, sendOpts{startTLS: true, user: "acme", pass: "wrong", from: "a@acme.example", to: []string{"x@example.org"}, body: body})
+	if res.code != 535 || res.enhanced != (smtp.EnhancedCode{5, 7, 8}) {
+		t.Errorf("bad password: %v, want 535 5.7.8", res)
+	}
+	// A stranger without AUTH: no open relay.
+	res = send(srv.smtp, sendOpts{from: "spam@evil.example", to: []string{"victim@example.org"}, body: body})
+	if res.code != 530 {
+		t.Errorf("unauthenticated MAIL: %v, want 530", res)
+	}
+	if up.Count() != 1 {
+		t.Errorf("upstream got %d messages, want still 1", up.Count())
+	}
+
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "go_goroutines"} {
+		resp, err := http.Get("http://" + srv.http + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Errorf("GET %s: %d %.200s", path, resp.StatusCode, b)
+		}
+	}
+}
+
+// quotaRace sends n single-recipient messages of one tenant concurrently,
+// spread over the servers, through the trusted-network header path, and
+// returns the replies.
+func quotaRace(t *testing.T, servers []*server, tenant string, n int) []smtpResult {
+	t.Helper()
+	results := make([]smtpResult, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := "X-Outpost-Tenant: " + tenant + "\r\n" + message("news@"+tenant+".example", fmt.Sprintf("r%d@example.org", i), "Hello", "Monthly update.")
+			results[i] = send(servers[i%len(servers)].smtp, sendOpts{from: "news@" + tenant + ".example",
+				to: []string{fmt.Sprintf("r%d@example.org", i)}, body: body})
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func checkExact(t *testing.T, up *smtptest.Upstream, results []smtpResult, limit int) {
+	t.Helper()
+	ok, over := 0, 0
+	for _, r := range results {
+		switch {
+		case r.code == 250:
+			ok++
+		case r.code == 451 && r.enhanced == (smtp.EnhancedCode{4, 7, 1}) && strings.Contains(r.msg, "quota"):
+			over++
+		default:
+			t.Errorf("unexpected reply: %v", r)
+		}
+	}
+	if ok != limit || over != len(results)-limit {
+		t.Errorf("accepted %d, quota replies %d; want exactly %d and %d", ok, over, limit, len(results)-limit)
+	}
+	if n := up.Count(); n != limit {
+		t.Errorf("upstream received %d messages, want exactly %d", n, limit)
+	}
+}
+
+func TestQuotaExactThreeInstancesSharedRedis(t *testing.T) {
+	t.Parallel()
+	redisAddr := testenv.RedisAddr(t)
+	dsn := testenv.PostgresDSN(t)
+	outpostBinary(t)
+	up := smtptest.New(t, smtptest.Options{Sink: true})
+	cli(t, "migrate", "--db", dsn)
+	tenant := testenv.RandomName("trial-")
+	cli(t, "tenant", "add", tenant, "--db", dsn)
+	prefix := testenv.RedisPrefix(t)
+	var servers []*server
+	for range 3 {
+		servers = append(servers, startServe(t, "--db", dsn, "--redis", redisAddr, "--redis-prefix", prefix,
+			"--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", "300"))
+	}
+	checkExact(t, up, quotaRace(t, servers, tenant, 200), 20)
+}
+
+func TestQuotaExactEmbedded(t *testing.T) {
+	t.Parallel()
+	up := smtptest.New(t, smtptest.Options{Sink: true})
+	dir := t.TempDir()
+	tenant := testenv.RandomName("trial-")
+	cli(t, "tenant", "add", tenant, "--data-dir", dir)
+	srv := startServe(t, "--data-dir", dir, "--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", "300")
+	checkExact(t, up, quotaRace(t, []*server{srv}, tenant, 200), 20)
+}
+
