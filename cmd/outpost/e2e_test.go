@@ -353,4 +353,3 @@ func TestQuotaExactEmbedded(t *testing.T) {
 	srv := startServe(t, "--data-dir", dir, "--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", "300")
 	checkExact(t, up, quotaRace(t, []*server{srv}, tenant, 200), 20)
 }
-
