@@ -34,11 +34,13 @@ import (
 
 const secret = "s3cret-acme"
 
-// tenants are created once per store; bcrypt at cost 10 is slow enough.
+// secretHash is computed once: bcrypt at cost 10 is slow (more so under -race).
+var secretHash = sync.OnceValues(func() (string, error) { return store.HashSecret(secret) })
+
 func newStore(t testing.TB) *store.DB {
 	t.Helper()
 	db := testenv.SQLite(t)
-	hash, err := store.HashSecret(secret)
+	hash, err := secretHash()
 	if err != nil {
 		t.Fatal(err)
 	}
