@@ -1,0 +1,125 @@
+// Package review owns the decision "should this tenant's mail go out now,
+// wait, or wait for a person": tenant risk, campaign detection across young
+// tenants, probation, linked tenants, held mail, review cases and support
+// decisions, bounce/complaint feedback, and the durable delivery of released
+// mail. All state lives in the shared database (migration 0004), so any
+// number of outpost instances share it.
+//
+// # The path of one message
+//
+// The relay calls Assess after scoring and, when the decision is Hold, Hold.
+// Assess is bookkeeping plus a decision, a handful of indexed statements:
+//
+//   - tenant risk (review_tenants): counts, a decayed mean and max score
+//     (half-life RiskHalfLife, 7 days), a decayed velocity (about an hour),
+//     recipients and recipient-domain spread, decayed bounce/complaint rates,
+//     signup traits (network /24 or /48, contact domain unless free-mail,
+//     country), a 0..100 risk that orders the review queue;
+//   - fingerprints of young tenants' mail (review_fps), one row per tenant
+//     and near-duplicate cluster. The 64-bit SimHash is stored with its four
+//     16-bit bands, each indexed; a lookup probes every band's value and its
+//     16 one-bit neighbours (68 index probes), which by pigeonhole finds every
+//     fingerprint within Hamming distance 7 (MaxDistance; scoring's
+//     SameCampaign 0.89) without a scan;
+//   - templates (review_templates): fingerprints that established tenants
+//     (paid, or older than EstablishedAge 30 days) send with a pass verdict,
+//     proven once TemplateMinTenants (2) distinct tenants sent them, or
+//     approved by support (ApproveTemplate, or dismissing a campaign);
+//   - link domains: when first seen, how many young tenants link to them,
+//     whether an established tenant ever did.
+//
+// Decision, in order: content reject (scoring) → Reject; tenant status
+// review → Hold "tenant.review"; campaign → Hold "campaign"; scoring hold →
+// Hold "content.hold"; probation → Hold "probation"; else Relay.
+//
+// # Campaigns
+//
+// A young tenant is a trial tenant younger than YoungAge (7 days). Its
+// message forms a campaign with the near-identical mail of other young
+// tenants seen within CampaignWindow (24h) when the number of tenants reaches
+//
+//   - CampaignMinTenantsBoost (2) when something corroborates: a shared
+//     signup network or contact domain, a shared recipient list (one-value
+//     MinHash of the recipients), a new link domain linked from
+//     LinkMinTenants (3) young tenants within LinkWindow (48h) that no
+//     established tenant uses, or a content score of SuspiciousScore (2.5);
+//   - CampaignMinTenants (3) otherwise;
+//   - CampaignMinTenantsClean (6) when every copy scores below CleanScore (1).
+//
+// Content near a proven template never forms or joins a campaign while its
+// score stays below SuspiciousScore: similarity alone does not make a
+// campaign, since the platform's invoices, quotes and password resets are
+// near-identical across thousands of honest tenants. A new link domain alone
+// forms a "link" campaign when the message itself scores SuspiciousScore.
+// Every tenant of a campaign gets a holding case linked to it; once a
+// campaign is known, a young tenant's first matching message joins it and is
+// held at once. DecideCampaign settles all its cases; approving dismisses the
+// campaign and approves its content as a template.
+//
+// # Probation
+//
+// A trial tenant younger than ProbationAge (7 days) has its first
+// ProbationMessages (20) messages held for ProbationDelay (5 minutes). Mail
+// only to the tenant's verified domains (Options.Domains) skips probation.
+// ReleaseDue then releases a message when the tenant is still active, its
+// score is below ProbationCleanScore (4) and no other young tenant sent
+// similar mail that is not a proven template; a look-alike extends the wait
+// by ProbationDelay up to ProbationMaxDelay (1h) after receipt, so a slow
+// campaign is recognised before its first copies go out; a dirty score opens
+// a holding case. Probation holds do not open cases.
+//
+// # Linked tenants
+//
+// A trial tenant created within LinkWindowForTenants (30 days) of other trial
+// tenants that share its signup network, contact domain or payment
+// fingerprint (RegisterTenant) shares one quota budget with them
+// (Quotas.SetBudget, id "linked:<first tenant>").
+//
+// # Cases and decisions
+//
+// One open case per tenant (a partial unique index), with one reason row per
+// code (the heaviest weight kept, a count), a priority from the tenant's risk
+// (at least 70 for campaign members), an assignee, notes and history (the
+// audit log under "case:<id>"). Holding cases (score, campaign, probation
+// score, feedback at pause level) set the tenant's status to review, so all
+// its mail is held; quota-raise requests, earned-raise proposals and feedback
+// at review level do not. Decide: approve → status active, held mail queued
+// for delivery, Learner.Learn(ham), optional Quotas.Raise; reject → status
+// suspended, held mail discarded, Learner.Learn(spam). The status change goes
+// through store.SetTenantStatus first (audited there); the case, its held
+// mail and the review.decision audit row then commit in one transaction; a
+// retried decision completes a half-done one.
+//
+// # Holding
+//
+// Held mail lives in review_held with its envelope, raw bytes, score and
+// reason. A tenant may hold at most HeldMaxCount (500) messages and
+// HeldMaxBytes (50 MiB); past that Hold returns a *TemporaryError (Temporary()
+// true) wrapping ErrHeldCap so the relay answers 4xx. Two instances holding
+// for one tenant at the same instant may overshoot the cap by one message.
+//
+// # Feedback
+//
+// RecordFeedback takes bounce/complaint events, idempotent by event id. Rates
+// are decayed counts (half-life FeedbackHalfLife, 7 days) over recipients
+// relayed; with at least FeedbackMinVolume (100) recipients, bounces at 5% /
+// complaints at 0.1% open a case, and 10% / 0.5% make it a holding case.
+//
+// # Release delivery
+//
+// Released mail (approve, single release, probation) is delivered by
+// DeliverDue from the database, never while a client waits: claim with a
+// lease (DeliveryLease 2 minutes; each attempt bounded by DeliveryTimeout 1
+// minute), deliver, and in one UPDATE right after the upstream's answer mark
+// accepted recipients done. Temporary failures retry with exponential backoff
+// (RetryBase 30s doubling to RetryMax 1h, MaxAttempts 20); permanent failures
+// are recorded on the case. The one crash window left: a process dying
+// between the upstream's 250 and that UPDATE redelivers the message after
+// the lease expires (a duplicate, never a loss). RunWorkers runs probation
+// release, delivery and housekeeping until its context ends.
+//
+// Concurrency notes: counters are updated with relative UPDATEs; decay
+// factors are computed from the last read, so two instances updating one
+// tenant at once decay slightly twice. Two instances forming the same
+// campaign at the same instant may create two campaigns.
+package review

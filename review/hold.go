@@ -1,0 +1,201 @@
+package review
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/outpost-mail/outpost/internal/store"
+)
+
+// caseReason is one reason a case is open.
+type caseReason struct {
+	Code   string
+	Detail string
+	Weight float64
+}
+
+// Hold stores m durably with the decision's reason. Probation holds wait for
+// the release worker; every other hold opens (or extends) the tenant's case
+// and puts the tenant under review. When the tenant's held mail would exceed
+// HeldMaxCount or HeldMaxBytes it returns a *TemporaryError wrapping
+// ErrHeldCap, and the relay answers 4xx.
+func (s *Service) Hold(ctx context.Context, m *Message, d Decision) error {
+	now := s.now()
+	received := m.Received
+	if received.IsZero() {
+		received = now
+	}
+	rcpts, err := json.Marshal(m.To)
+	if err != nil {
+		return fmt.Errorf("review: hold: %w", err)
+	}
+	signals, err := json.Marshal(m.Score.Signals)
+	if err != nil {
+		return fmt.Errorf("review: hold: %w", err)
+	}
+	var releaseAt any
+	probation := d.Code == CodeProbation
+	if probation {
+		releaseAt = ms(now.Add(s.o.ProbationDelay))
+	}
+	var caseID int64
+	var created bool
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		var n, size int64
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM review_held WHERE tenant_id = ? AND state = 'held'`,
+			m.TenantID).Scan(&n, &size); err != nil {
+			return err
+		}
+		if n+1 > int64(s.o.HeldMaxCount) || size+int64(len(m.Raw)) > s.o.HeldMaxBytes {
+			return &TemporaryError{Msg: fmt.Sprintf("tenant %s holds %d messages (%d bytes)", m.TenantID, n, size), Err: ErrHeldCap}
+		}
+		if !probation {
+			var campaign int64
+			_ = tx.QueryRow(ctx, `SELECT COALESCE(campaign_id, 0) FROM review_tenants WHERE tenant_id = ?`, m.TenantID).Scan(&campaign)
+			var err error
+			caseID, created, err = s.openCaseTx(ctx, tx, m.TenantID, caseReason{Code: d.Code, Detail: topSignals(m.Score), Weight: m.Score.Score}, campaign, true, now)
+			if err != nil {
+				return err
+			}
+		}
+		var caseArg any
+		if caseID != 0 {
+			caseArg = caseID
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO review_held (queue_id, tenant_id, case_id, mail_from, rcpt_to, rcpt_count, raw, size, message_id, remote_ip,
+			subject, score, verdict, signals, fp, code, reason, state, received_at, held_at, release_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)`,
+			m.QueueID, m.TenantID, caseArg, m.From, string(rcpts), len(m.To), m.Raw, len(m.Raw), m.MessageID, m.RemoteIP,
+			truncate(m.Score.Subject, 300), m.Score.Score, string(m.Score.Verdict), string(signals), int64(m.Score.Fingerprint),
+			d.Code, d.Reason, ms(received), ms(now), releaseAt)
+		if store.IsUniqueViolation(err) {
+			return fmt.Errorf("review: message %s already held: %w", m.QueueID, ErrConflict)
+		}
+		return err
+	})
+	if err != nil {
+		var te *TemporaryError
+		if errors.As(err, &te) {
+			return err
+		}
+		return fmt.Errorf("review: hold %s: %w", m.QueueID, err)
+	}
+	if !probation {
+		if err := s.putUnderReview(ctx, m.TenantID, d.Code); err != nil {
+			return err
+		}
+	}
+	s.log.InfoContext(ctx, "review: held", "tenant", m.TenantID, "msg", m.QueueID, "code", d.Code, "case", caseID, "new_case", created)
+	return nil
+}
+
+// putUnderReview moves an active tenant to status review (its mail is then
+// held); a suspended tenant stays suspended.
+func (s *Service) putUnderReview(ctx context.Context, tenantID, why string) error {
+	t, err := s.db.Tenant(ctx, tenantID)
+	if err != nil {
+		return fmt.Errorf("review: tenant status: %w", err)
+	}
+	if t.Status != store.StatusActive {
+		return nil
+	}
+	if err := s.db.SetTenantStatus(ctx, tenantID, store.StatusReview, "system", "review case opened: "+why); err != nil {
+		return fmt.Errorf("review: put tenant under review: %w", err)
+	}
+	return nil
+}
+
+// openCase opens or extends the tenant's case; holding cases put the tenant
+// under review.
+func (s *Service) openCase(ctx context.Context, tenantID string, r caseReason, campaignID int64, holding bool) (int64, error) {
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, _, err = s.openCaseTx(ctx, tx, tenantID, r, campaignID, holding, s.now())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("review: open case for %s: %w", tenantID, err)
+	}
+	if holding {
+		if err := s.putUnderReview(ctx, tenantID, r.Code); err != nil {
+			return id, err
+		}
+	}
+	return id, nil
+}
+
+func (s *Service) openCaseTx(ctx context.Context, tx *store.Tx, tenantID string, r caseReason, campaignID int64, holding bool, now time.Time) (int64, bool, error) {
+	var risk float64
+	if err := tx.QueryRow(ctx, `SELECT risk FROM review_tenants WHERE tenant_id = ?`, tenantID).Scan(&risk); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, err
+	}
+	prio := int(risk)
+	if campaignID != 0 {
+		prio = max(prio, 70)
+	}
+	var campaign any
+	if campaignID != 0 {
+		campaign = campaignID
+	}
+	hold := 0
+	if holding {
+		hold = 1
+	}
+	var id int64
+	created := false
+	err := tx.QueryRow(ctx, `INSERT INTO review_cases (tenant_id, state, priority, holding, campaign_id, opened_at, updated_at)
+		VALUES (?, 'open', ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) WHERE state = 'open' DO NOTHING RETURNING id`,
+		tenantID, prio, hold, campaign, ms(now), ms(now)).Scan(&id)
+	switch {
+	case err == nil:
+		created = true
+		if err := store.AuditTx(ctx, tx, store.AuditEntry{At: now, Actor: "system", Action: "review.case_open", Subject: fmt.Sprintf("case:%d", id),
+			Detail: map[string]any{"tenant": tenantID, "reason": r.Code, "detail": r.Detail, "holding": holding}}); err != nil {
+			return 0, false, err
+		}
+	case errors.Is(err, sql.ErrNoRows):
+		if err := tx.QueryRow(ctx, `SELECT id FROM review_cases WHERE tenant_id = ? AND state = 'open'`, tenantID).Scan(&id); err != nil {
+			return 0, false, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE review_cases SET priority = CASE WHEN priority < ? THEN ? ELSE priority END,
+			holding = CASE WHEN holding < ? THEN ? ELSE holding END, campaign_id = COALESCE(campaign_id, ?), updated_at = ? WHERE id = ?`,
+			prio, prio, hold, hold, campaign, ms(now), id); err != nil {
+			return 0, false, err
+		}
+	default:
+		return 0, false, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO review_case_reasons (case_id, code, detail, weight, n, first_at, last_at) VALUES (?, ?, ?, ?, 1, ?, ?)
+		ON CONFLICT (case_id, code) DO UPDATE SET n = review_case_reasons.n + 1, last_at = excluded.last_at, detail = excluded.detail,
+		weight = CASE WHEN review_case_reasons.weight < excluded.weight THEN excluded.weight ELSE review_case_reasons.weight END`,
+		id, r.Code, truncate(r.Detail, 500), r.Weight, ms(now), ms(now)); err != nil {
+		return 0, false, err
+	}
+	if holding {
+		// Probation mail waiting for release now waits for the decision.
+		if _, err := tx.Exec(ctx, `UPDATE review_held SET case_id = ?, release_at = NULL WHERE tenant_id = ? AND state = 'held' AND case_id IS NULL`, id, tenantID); err != nil {
+			return 0, false, err
+		}
+	}
+	return id, created, nil
+}
+
+// RequestRaise opens (or extends) a tenant's case for a quota-raise request
+// (from the tenant, via the API) or an earned-raise proposal (from quota).
+// Such cases do not hold the tenant's mail.
+func (s *Service) RequestRaise(ctx context.Context, tenantID string, earned bool, detail string) (int64, error) {
+	code := CodeRaiseRequest
+	if earned {
+		code = CodeEarnedRaise
+	}
+	if _, err := s.db.Tenant(ctx, tenantID); err != nil {
+		return 0, fmt.Errorf("review: raise request: %w", err)
+	}
+	return s.openCase(ctx, tenantID, caseReason{Code: code, Detail: strings.TrimSpace(detail)}, 0, false)
+}
