@@ -1,0 +1,211 @@
+package quota_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/outpost-mail/outpost/internal/store"
+	"github.com/outpost-mail/outpost/internal/testenv"
+	"github.com/outpost-mail/outpost/quota"
+)
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func failClient(addr string) *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond,
+		ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond, MaxRetries: 1, DialerRetries: 1, PoolSize: 16})
+}
+
+func isUnavailable(err error) bool {
+	var tmp interface{ Temporary() bool }
+	return errors.Is(err, quota.ErrUnavailable) && errors.As(err, &tmp) && tmp.Temporary()
+}
+
+// TestFailPolicyClosedPort: Redis unreachable from the start.
+func TestFailPolicyClosedPort(t *testing.T) {
+	ctx := context.Background()
+	c := failClient("127.0.0.1:" + strconv.Itoa(freePort(t))) // nothing listens there
+	t.Cleanup(func() { c.Close() })
+	db := testenv.SQLite(t)
+	var logs syncBuffer
+	m := quota.NewManager(db, quota.NewRedisCounter(c, testenv.RedisPrefix(t)), testConfig(),
+		slog.New(slog.NewTextHandler(&logs, nil)), newClock().Now)
+	addTenant(t, db, m, "trial1", "trial")
+	addTenant(t, db, m, "paid1", "paid")
+
+	_, err := m.Reserve(ctx, "trial1", 1)
+	if !isUnavailable(err) {
+		t.Fatalf("trial with Redis down: err = %v, want temporary ErrUnavailable", err)
+	}
+	if isExceeded(err) {
+		t.Fatal("a store outage is not an exhausted quota")
+	}
+	// Paid: 10% of 200 per instance, under concurrency, never more.
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for range 60 {
+		wg.Go(func() {
+			r, err := m.Reserve(ctx, "paid1", 1)
+			if err != nil {
+				if !isUnavailable(err) {
+					t.Errorf("paid over the local limit: err = %v, want ErrUnavailable", err)
+				}
+				return
+			}
+			if err := r.Commit(ctx); err != nil {
+				t.Errorf("commit of a local reservation: %v", err)
+			}
+			ok.Add(1)
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 20 {
+		t.Fatalf("paid admitted %d with Redis down, want exactly 20 (10%% of 200)", ok.Load())
+	}
+	if _, err := m.Status(ctx, "paid1"); !isUnavailable(err) {
+		t.Fatalf("status with Redis down: %v", err)
+	}
+	if !bytes.Contains([]byte(logs.String()), []byte("counter store unavailable")) {
+		t.Fatalf("outage not logged: %s", logs.String())
+	}
+}
+
+// TestFailPolicyRedisDiesAndReturns kills the Redis a Manager uses mid-run,
+// then restarts it on the same port: the same Manager recovers on its own.
+func TestFailPolicyRedisDiesAndReturns(t *testing.T) {
+	ctx := context.Background()
+	srv := startRedis(t)
+	c := failClient(srv.addr())
+	t.Cleanup(func() { c.Close() })
+	db := testenv.SQLite(t)
+	clk := newClock()
+	m := quota.NewManager(db, quota.NewRedisCounter(c, testenv.RedisPrefix(t)), testConfig(), nil, clk.Now)
+	addTenant(t, db, m, "t", "trial")
+	addTenant(t, db, m, "p", "paid")
+
+	// Normal operation.
+	commitN(t, m, "t", 3)
+	commitN(t, m, "p", 150)
+	inflight := mustReserve(t, m, "p", 1)
+
+	srv.kill()
+
+	if _, err := m.Reserve(ctx, "t", 1); !isUnavailable(err) {
+		t.Fatalf("trial after Redis died: %v", err)
+	}
+	if err := inflight.Commit(ctx); !isUnavailable(err) {
+		t.Fatalf("commit while Redis is down: %v, want ErrUnavailable", err)
+	}
+	admitted := 0
+	for range 30 {
+		r, err := m.Reserve(ctx, "p", 1)
+		if err != nil {
+			if !isUnavailable(err) {
+				t.Fatalf("paid during outage: %v", err)
+			}
+			continue
+		}
+		admitted++
+		r.Commit(ctx)
+	}
+	if admitted != 20 {
+		t.Fatalf("paid admitted %d during the outage, want the local limit 20", admitted)
+	}
+
+	srv.start(t) // same port, empty (no persistence)
+
+	// Recovery without a new Manager. After PoolSize failed dials go-redis
+	// fails fast and probes the server once a second, so recovery takes up
+	// to about a second of wall time: poll for it (this waits for the
+	// driver, not for a quota window).
+	var err error
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err = m.Reserve(ctx, "t", 1); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("trial after Redis came back: %v", err)
+	}
+	for i := range 25 { // more than the local limit: Redis decides again
+		if _, err := m.Reserve(ctx, "p", 1); err != nil {
+			t.Fatalf("paid reservation %d after recovery: %v", i, err)
+		}
+	}
+	st := mustStatus(t, m, "p")
+	if st.Used != 25 || st.Limit != 200 {
+		t.Fatalf("status after recovery: %+v (restarted Redis is empty: 25 pending)", st)
+	}
+}
+
+// TestFailPolicyConfigurable: every plan refused when configured so, and
+// a zero fraction admits nothing.
+func TestFailPolicyConfigurable(t *testing.T) {
+	ctx := context.Background()
+	c := failClient("127.0.0.1:" + strconv.Itoa(freePort(t)))
+	t.Cleanup(func() { c.Close() })
+	db := testenv.SQLite(t)
+	cfg := testConfig()
+	cfg.Fail = quota.FailPolicy{Default: quota.FailRefuse, Plans: map[string]quota.FailMode{"trial": quota.FailLocal}, LocalFraction: 0.5}
+	m := quota.NewManager(db, quota.NewRedisCounter(c, testenv.RedisPrefix(t)), cfg, nil, newClock().Now)
+	addTenant(t, db, m, "p", "paid")
+	addTenant(t, db, m, "tr", "trial")
+	if _, err := m.Reserve(ctx, "p", 1); !isUnavailable(err) {
+		t.Fatalf("paid under refuse-all: %v", err)
+	}
+	n := 0
+	for range 15 {
+		if _, err := m.Reserve(ctx, "tr", 1); err == nil {
+			n++
+		}
+	}
+	if n != 10 {
+		t.Fatalf("trial with local 50%%: %d admitted, want 10", n)
+	}
+}
+
+// TestSQLCounterUnavailable: the SQL counter's database gone → the same policy.
+func TestSQLCounterUnavailable(t *testing.T) {
+	ctx := context.Background()
+	limits := testenv.SQLite(t)
+	counterDB := testenv.SQLite(t)
+	m := quota.NewManager(limits, quota.NewSQLCounter(counterDB), testConfig(), nil, newClock().Now)
+	addTenant(t, limits, m, "p", "paid")
+	addTenant(t, limits, m, "t", "trial")
+	commitN(t, m, "p", 1)
+	counterDB.Close()
+	if _, err := m.Reserve(ctx, "t", 1); !isUnavailable(err) {
+		t.Fatalf("trial: %v", err)
+	}
+	if _, err := m.Reserve(ctx, "p", 1); err != nil {
+		t.Fatalf("paid within local limit: %v", err)
+	}
+	var _ *store.DB = limits
+}
