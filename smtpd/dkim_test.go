@@ -3,9 +3,9 @@ package smtpd_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
