@@ -44,6 +44,8 @@ type serveConfig struct {
 	maxConnsPerIP     int
 	redis             string
 	redisPrefix       string
+	scoreHold         float64
+	scoreReject       float64
 	billingSecret     string
 	logFormat         string
 	logLevel          string
@@ -72,6 +74,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.maxConnsPerIP, "max-conns-per-ip", 50, "most concurrent SMTP connections from one client IP")
 	fs.StringVar(&c.redis, "redis", "", "Redis for quota counters shared by several instances: host:port, redis://..., or several comma-separated host:port for Cluster (default: counters in the database)")
 	fs.StringVar(&c.redisPrefix, "redis-prefix", "outpost:", "prefix of every Redis key, so several deployments can share one Redis")
+	fs.Float64Var(&c.scoreHold, "score-hold", 5, "content score at or above which a message is held for review")
+	fs.Float64Var(&c.scoreReject, "score-reject", 12, "content score at or above which a message is refused (5.7.1)")
 	fs.StringVar(&c.billingSecret, "billing-secret", "", "HMAC secret for signed billing webhooks (POST /api/v1/billing/events)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")

@@ -353,3 +353,44 @@ func TestQuotaExactEmbedded(t *testing.T) {
 	srv := startServe(t, "--data-dir", dir, "--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", "300")
 	checkExact(t, up, quotaRace(t, []*server{srv}, tenant, 200), 20)
 }
+
+func TestBinaryRefusesSpamWithAReason(t *testing.T) {
+	t.Parallel()
+	up := smtptest.New(t, smtptest.Options{})
+	dir := t.TempDir()
+	tenant := testenv.RandomName("t")
+	cli(t, "tenant", "add", tenant, "--data-dir", dir)
+	srv := startServe(t, "--data-dir", dir, "--upstreams", up.Addr(), "--trusted-nets", "127.0.0.1/32")
+
+	spam, err := os.ReadFile("testdata/prize-spam.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := send(srv.smtp, sendOpts{from: "alerts@" + tenant + ".example", to: []string{"victim@example.org"},
+		body: "X-Outpost-Tenant: " + tenant + "\r\n" + string(spam)})
+	if res.code != 550 || res.enhanced != (smtp.EnhancedCode{5, 7, 1}) || !strings.Contains(res.msg, "content policy") {
+		t.Fatalf("spam: %v, want 550 5.7.1 naming the content policy", res)
+	}
+	if strings.ContainsAny(res.msg, "0123456789") {
+		t.Errorf("the refusal must not teach thresholds or scores: %q", res.msg)
+	}
+	if up.Count() != 0 {
+		t.Fatalf("spam reached the upstream")
+	}
+	ham := message("billing@"+tenant+".example", "customer@example.org", "Invoice 2026-118",
+		"Hello Ms Jensen,\r\n\r\nattached is invoice 2026-118 for the October maintenance visit, due within 30 days.\r\n\r\nKind regards,\r\nBob")
+	if res := send(srv.smtp, sendOpts{from: "billing@" + tenant + ".example", to: []string{"customer@example.org"},
+		body: "X-Outpost-Tenant: " + tenant + "\r\n" + ham}); res.code != 250 {
+		t.Fatalf("ordinary invoice: %v", res)
+	}
+	// The refused message burned no quota: only the invoice is counted.
+	var q struct {
+		Quota struct{ Used int64 } `json:"quota"`
+	}
+	if err := json.Unmarshal([]byte(cli(t, "tenant", "show", tenant, "--data-dir", dir)), &q); err != nil {
+		t.Fatal(err)
+	}
+	if q.Quota.Used != 1 {
+		t.Fatalf("quota used = %d after one refused and one relayed message, want 1", q.Quota.Used)
+	}
+}

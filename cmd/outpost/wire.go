@@ -4,11 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outpost-mail/outpost/internal/store"
 	"github.com/outpost-mail/outpost/quota"
+	"github.com/outpost-mail/outpost/scoring"
 	"github.com/outpost-mail/outpost/smtpd"
 )
 
@@ -22,21 +24,28 @@ type wiring struct {
 	inspector     smtpd.Inspector
 	inspectorDesc string
 	holder        smtpd.Holder
+	scorer        *scoring.Scorer
 	api           http.Handler
 	closers       []func()
 	workers       []func(ctx context.Context)
 }
 
 func wire(ctx context.Context, c serveConfig, db *store.DB, log *slog.Logger, reg prometheus.Registerer) (*wiring, error) {
-	w := &wiring{db: db,
-		inspector: smtpd.RelayAll{}, inspectorDesc: "none (relays everything)"}
+	w := &wiring{db: db}
 	qm, desc, closer, err := newQuota(c, db, log)
 	if err != nil {
 		return nil, err
 	}
 	w.quotaMgr, w.quota, w.quotaDesc = qm, quotaGate{qm}, desc
 	w.closers = append(w.closers, closer)
-	log.Warn("content inspection is not configured in this build: every message within quota is relayed")
+	sc, err := newScorer(c, db)
+	if err != nil {
+		return nil, err
+	}
+	w.scorer = sc
+	w.inspector = &contentInspector{scorer: sc, log: log}
+	w.inspectorDesc = "content scoring (no review: held verdicts answer 451)"
+	w.workers = append(w.workers, modelReloader(db, sc, time.Minute, log.With("component", "scoring")))
 	return w, nil
 }
 

@@ -241,3 +241,30 @@ func TestRebind(t *testing.T) {
 		t.Fatalf("sqlite rebind changed the query: %s", s)
 	}
 }
+
+func TestModelBlobConformance(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			db := b.Open(t)
+			ctx := context.Background()
+			if _, _, err := db.ModelBlob(ctx); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("empty store: %v, want ErrNotFound", err)
+			}
+			if v, err := db.ModelVersion(ctx); err != nil || v != 0 {
+				t.Fatalf("version of nothing = %d, %v", v, err)
+			}
+			blob := []byte{0, 1, 2, 0xff, 'x'}
+			for want := int64(1); want <= 2; want++ {
+				v, err := db.PutModelBlob(ctx, append(blob, byte(want)))
+				if err != nil || v != want {
+					t.Fatalf("put #%d: version %d, %v", want, v, err)
+				}
+			}
+			v, data, err := db.ModelBlob(ctx)
+			if err != nil || v != 2 || string(data) != string(append(blob, 2)) {
+				t.Fatalf("load = %d %v %v", v, data, err)
+			}
+		})
+	}
+}
