@@ -17,7 +17,6 @@ type AuditEntry struct {
 	Detail  any    // JSON-encodable; read back as map[string]any
 }
 
-
 // AuditTx records e inside tx, so the change and its record commit together.
 func AuditTx(ctx context.Context, tx *Tx, e AuditEntry) error {
 	q, args, err := auditInsert(e)
