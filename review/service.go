@@ -115,25 +115,25 @@ type Options struct {
 	HeldMaxBytes int64 // 50 MiB per tenant
 
 	// Feedback.
-	FeedbackMinVolume     float64       // 100 recipients
-	BounceReviewRate      float64       // 0.05
-	BouncePauseRate       float64       // 0.10
-	ComplaintReviewRate   float64       // 0.001
-	ComplaintPauseRate    float64       // 0.005
-	FeedbackHalfLife      time.Duration // 7 days
-	RiskHalfLife          time.Duration // 7 days
-	FreeMailDomains       []string      // default list in freemail.go
-	LinkWindowForTenants  time.Duration // 30 days: signup traits link trial tenants created this close
-	LearnLimit            int           // 50 held messages taught per decision
-	SampleEvery           int64         // 100: established tenants' messages sampled 1 in N after the first 20
-	DeliveryLease         time.Duration // 2 minutes
-	DeliveryTimeout       time.Duration // 1 minute (must be below DeliveryLease)
-	RetryBase             time.Duration // 30s, doubling
-	RetryMax              time.Duration // 1h
-	MaxAttempts           int           // 20, then failed
-	WorkerTick            time.Duration // 1s
-	HousekeepEvery        time.Duration // 10 minutes
-	Retention             time.Duration // 30 days for samples, fingerprints, templates seen once
+	FeedbackMinVolume    float64       // 100 recipients
+	BounceReviewRate     float64       // 0.05
+	BouncePauseRate      float64       // 0.10
+	ComplaintReviewRate  float64       // 0.001
+	ComplaintPauseRate   float64       // 0.005
+	FeedbackHalfLife     time.Duration // 7 days
+	RiskHalfLife         time.Duration // 7 days
+	FreeMailDomains      []string      // default list in freemail.go
+	LinkWindowForTenants time.Duration // 30 days: signup traits link trial tenants created this close
+	LearnLimit           int           // 50 held messages taught per decision
+	SampleEvery          int64         // 100: established tenants' messages sampled 1 in N after the first 20
+	DeliveryLease        time.Duration // 2 minutes
+	DeliveryTimeout      time.Duration // 1 minute (must be below DeliveryLease)
+	RetryBase            time.Duration // 30s, doubling
+	RetryMax             time.Duration // 1h
+	MaxAttempts          int           // 20, then failed
+	WorkerTick           time.Duration // 1s
+	HousekeepEvery       time.Duration // 10 minutes
+	Retention            time.Duration // 30 days for samples, fingerprints, templates seen once
 }
 
 func (o *Options) defaults() error {
