@@ -338,7 +338,7 @@ func TestQuotaExactThreeInstancesSharedRedis(t *testing.T) {
 	prefix := testenv.RedisPrefix(t)
 	var servers []*server
 	for range 3 {
-		servers = append(servers, startServe(t, "--db", dsn, "--redis", redisAddr, "--redis-prefix", prefix,
+		servers = append(servers, startServe(t, "--data-dir", t.TempDir(), "--db", dsn, "--redis", redisAddr, "--redis-prefix", prefix,
 			"--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", "300"))
 	}
 	checkExact(t, up, quotaRace(t, servers, tenant, 200), 20)
