@@ -15,9 +15,9 @@ import (
 type Fingerprint uint64
 
 // SameCampaign is the Similarity at or above which two messages are taken as
-// the same campaign (at most 7 of 64 bits differ). See doc.go for how it was
-// chosen.
-const SameCampaign = 0.89
+// the same campaign: at most 10 of the 64 bits differ. See doc.go for how it
+// was chosen.
+const SameCampaign = 1 - 10.0/64
 
 // String renders the fingerprint as 16 hex digits.
 func (f Fingerprint) String() string { return fmt.Sprintf("%016x", uint64(f)) }

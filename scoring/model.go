@@ -205,8 +205,8 @@ func (m *Model) learn(fs []feat, spam bool) {
 		y = 1
 	}
 	x := 1 / math.Sqrt(float64(len(fs)))
-	const rate, margin = 1.0, 2.0
-	for range 5 {
+	const rate, margin = 2.0, 2.5
+	for range 10 {
 		z := m.logit(fs)
 		if spam && z > margin || !spam && z < -margin {
 			return
