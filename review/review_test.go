@@ -214,7 +214,7 @@ func TestLinkedTenantsShareBudget(t *testing.T) {
 		ctx := context.Background()
 		e.tenant("l1", "trial", time.Hour, "192.0.2.10", "one@gmail.com")
 		e.tenant("l2", "trial", time.Hour, "192.0.2.200", "two@gmail.com")     // same /24
-		e.tenant("l3", "trial", time.Hour, "2001:db8::1", "x@shady.example")  // alone so far
+		e.tenant("l3", "trial", time.Hour, "2001:db8::1", "x@shady.example")   // alone so far
 		e.tenant("l4", "trial", time.Hour, "2001:db8:1::1", "y@shady.example") // same contact domain as l3
 		e.tenant("l5", "trial", time.Hour, "198.51.100.1", "z@gmail.com")      // free-mail only: not linked
 		e.tenant("l6", "trial", time.Hour, "2001:db8::99", "q@hotmail.com")    // same /48 as l3
