@@ -63,8 +63,13 @@
 //     instances × 10% on top of what the store had counted. Local
 //     admissions are not replayed into the store when it returns. Nothing
 //     broken is remembered: every call tries the store first, so recovery
-//     is automatic (go-redis reconnects). Configure the Redis client with
-//     short dial/read timeouts so an outage costs little per message.
+//     is automatic. go-redis itself, after PoolSize failed dials, fails
+//     fast and probes the server once a second, so recovery follows within
+//     about a second of the server's return. Configure the Redis client
+//     with short DialTimeout/ReadTimeout/WriteTimeout (e.g. 200 ms),
+//     MaxRetries 1 and DialerRetries 1 so an outage costs little per
+//     message. A commit that fails while the store is down leaves the
+//     reservation pending, to be committed at its expiry (safe).
 //
 //   - Earned raises. Each Commit adds to an in-process per-tenant daily
 //     tally, flushed to quota_daily by Run (every minute) and before

@@ -75,6 +75,7 @@ for i = 1, #expired, 2 do
   redis.call('HDEL', KEYS[3], id)
   redis.call('ZREM', KEYS[2], id)
 end
+if #expired > 0 then touch() end
 `
 
 // Sums the buckets still in the window and drops the others.

@@ -48,17 +48,32 @@ func TestRedisKeysShareSlot(t *testing.T) {
 	c := redisClient(t)
 	db := testenv.SQLite(t)
 	prefix := testenv.RedisPrefix(t)
-	m := quota.NewManager(db, quota.NewRedisCounter(c, prefix), testConfig(), nil, time.Now)
+	clk := newClock()
+	m := quota.NewManager(db, quota.NewRedisCounter(c, prefix), testConfig(), nil, clk.Now)
 	addTenant(t, db, m, "slot", "trial")
-	ctx := context.Background()
+	// Only a reservation, which expires: the bucket its expiry creates must
+	// get a TTL too, or an abandoned budget would stay forever.
 	mustReserve(t, m, "slot", 1)
-	mustReserve(t, m, "slot", 1).Commit(ctx)
+	clk.Advance(20 * time.Minute)
+	if st := mustStatus(t, m, "slot"); st.Used != 1 {
+		t.Fatalf("status after expiry: %+v", st)
+	}
+	checkKeyTTLs(t, c, prefix)
+	mustReserve(t, m, "slot", 1)
+	if n := checkKeyTTLs(t, c, prefix); n != 4 {
+		t.Fatalf("%d keys, want the 4 keys of one budget", n)
+	}
+}
+
+func checkKeyTTLs(t *testing.T, c *redis.Client, prefix string) int {
+	t.Helper()
+	ctx := context.Background()
 	keys, err := c.Keys(ctx, prefix+"*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 4 {
-		t.Fatalf("keys = %v, want 4 keys of one budget", keys)
+	if len(keys) == 0 {
+		t.Fatal("no keys")
 	}
 	for _, k := range keys {
 		if !strings.HasPrefix(k, prefix+"{slot}:") {
@@ -69,6 +84,7 @@ func TestRedisKeysShareSlot(t *testing.T) {
 			t.Errorf("key %q TTL %v, %v: want just over a day", k, ttl, err)
 		}
 	}
+	return len(keys)
 }
 
 // TestRedisCluster starts a real three-master Redis Cluster and checks the

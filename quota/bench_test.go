@@ -1,0 +1,53 @@
+package quota_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/outpost-mail/outpost/internal/store"
+	"github.com/outpost-mail/outpost/quota"
+)
+
+// BenchmarkReserveCommit measures one message's quota round trip (Reserve
+// then Commit, limit lookup cached) on each counter store, and reports
+// ops/s and the 99th-percentile latency of the pair.
+//
+//	go test -run '^$' -bench BenchmarkReserveCommit -benchtime 5000x ./quota/
+func BenchmarkReserveCommit(b *testing.B) {
+	for _, be := range counterBackends() {
+		b.Run(be.name, func(b *testing.B) {
+			db, c := be.open(b)
+			benchReserveCommit(b, db, c)
+		})
+	}
+}
+
+func benchReserveCommit(b *testing.B, db *store.DB, c quota.Counter) {
+	ctx := context.Background()
+	cfg := quota.DefaultConfig()
+	cfg.Plans["bench"] = 1 << 40
+	m := quota.NewManager(db, c, cfg, nil, time.Now)
+	addTenant(b, db, m, "bench", "bench")
+	durs := make([]time.Duration, 0, 1<<16)
+	start := time.Now()
+	for b.Loop() {
+		t0 := time.Now()
+		r, err := m.Reserve(ctx, "bench", 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := r.Commit(ctx); err != nil {
+			b.Fatal(err)
+		}
+		durs = append(durs, time.Since(t0))
+	}
+	elapsed := time.Since(start)
+	slices.Sort(durs)
+	p50 := durs[len(durs)/2]
+	p99 := durs[min(len(durs)-1, len(durs)*99/100)]
+	b.ReportMetric(float64(p50.Microseconds()), "p50-µs")
+	b.ReportMetric(float64(p99.Microseconds()), "p99-µs")
+	b.ReportMetric(float64(len(durs))/elapsed.Seconds(), "ops/s")
+}
