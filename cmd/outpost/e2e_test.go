@@ -17,9 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-msgauth/dkim"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/outpost-mail/outpost/api"
 	"github.com/outpost-mail/outpost/internal/testenv"
 	"github.com/outpost-mail/outpost/smtpd/smtptest"
 )
@@ -392,5 +394,139 @@ func TestBinaryRefusesSpamWithAReason(t *testing.T) {
 	}
 	if q.Quota.Used != 1 {
 		t.Fatalf("quota used = %d after one refused and one relayed message, want 1", q.Quota.Used)
+	}
+}
+
+// TestBinaryPlatformFlow is what a mail platform does on day one: an operator
+// makes tokens, provisioning creates a tenant over the API, the tenant sends
+// with the credentials it got, and billing's signed webhook makes it paid.
+func TestBinaryPlatformFlow(t *testing.T) {
+	t.Parallel()
+	up := smtptest.New(t, smtptest.Options{})
+	dir := t.TempDir()
+	admin := strings.TrimSpace(cli(t, "token", "create", "--scope", "admin", "--data-dir", dir))
+	billing := strings.TrimSpace(cli(t, "token", "create", "--scope", "billing", "--data-dir", dir))
+	support := strings.TrimSpace(cli(t, "token", "create", "--scope", "support", "--data-dir", dir))
+	secret := "whsec-" + testenv.RandomName("")
+	srv := startServe(t, "--data-dir", dir, "--upstreams", up.Addr(), "--billing-secret", secret)
+
+	call := func(method, path, token, body string, hdr map[string]string) (int, map[string]any) {
+		t.Helper()
+		req, err := http.NewRequest(method, "http://"+srv.http+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+
+	code, created := call("POST", "/api/v1/tenants", admin, `{"id":"shop42","plan":"trial","signup":{"ip":"192.0.2.10","email":"owner@shop42.example","country":"NL"}}`, nil)
+	if code != 201 || created["smtp_username"] != "shop42" || created["smtp_password"] == "" {
+		t.Fatalf("POST /tenants: %d %v", code, created)
+	}
+	if code, _ := call("POST", "/api/v1/tenants", support, `{"id":"other"}`, nil); code != 403 {
+		t.Errorf("support token creating a tenant: %d, want 403 (provisioning is admin or billing)", code)
+	}
+
+	body := message("orders@shop42.example", "buyer@example.org", "Order confirmation 1001", "Thanks for your order 1001. It ships tomorrow.")
+	if res := send(srv.smtp, sendOpts{startTLS: true, user: "shop42", pass: created["smtp_password"].(string),
+		from: "orders@shop42.example", to: []string{"buyer@example.org"}, body: body}); res.code != 250 {
+		t.Fatalf("send with API-issued credentials: %v", res)
+	}
+	code, got := call("GET", "/api/v1/tenants/shop42", admin, "", nil)
+	q, _ := got["quota"].(map[string]any)
+	if code != 200 || got["plan"] != "trial" || q["limit"] != float64(20) || q["used"] != float64(1) || q["remaining"] != float64(19) {
+		t.Fatalf("GET /tenants/shop42: %d %v", code, got)
+	}
+
+	event := `{"id":"evt_` + testenv.RandomName("") + `","type":"payment.succeeded","tenant_id":"shop42","created":` + fmt.Sprint(time.Now().Unix()) + `}`
+	sig := api.Sign([]byte(secret), time.Now(), []byte(event))
+	for range 2 { // the second delivery is a replay: same answer, no second change
+		if code, out := call("POST", "/api/v1/billing/events", billing, event, map[string]string{api.SignatureHeader: sig}); code != 200 {
+			t.Fatalf("billing event: %d %v", code, out)
+		}
+	}
+	if code, _ := call("POST", "/api/v1/billing/events", billing, event, map[string]string{api.SignatureHeader: api.Sign([]byte("wrong"), time.Now(), []byte(event))}); code != 401 {
+		t.Errorf("badly signed event: %d, want 401", code)
+	}
+	_, got = call("GET", "/api/v1/tenants/shop42", admin, "", nil)
+	q, _ = got["quota"].(map[string]any)
+	if got["plan"] != "paid" || q["limit"] != float64(200) {
+		t.Fatalf("after payment.succeeded: %v", got)
+	}
+	var hist struct{ Items []map[string]any }
+	code, raw := call("GET", "/api/v1/tenants/shop42/quota/history", admin, "", nil)
+	b, _ := json.Marshal(raw)
+	_ = json.Unmarshal(b, &hist)
+	plans := 0
+	for _, h := range hist.Items {
+		if h["new_plan"] == "paid" && h["old_plan"] == "trial" {
+			plans++
+		}
+	}
+	if code != 200 || plans != 1 {
+		t.Fatalf("quota history should show one trial→paid change, got %d: %v", plans, raw)
+	}
+}
+
+func TestBinaryDKIMSignsWithTheKeyTheCLIAdded(t *testing.T) {
+	t.Parallel()
+	up := smtptest.New(t, smtptest.Options{})
+	dir := t.TempDir()
+	tenant := testenv.RandomName("t")
+	cli(t, "tenant", "add", tenant, "--data-dir", dir)
+	records := map[string]string{}
+	for _, alg := range []string{"ed25519", "rsa"} {
+		domain := alg + ".example"
+		out := cli(t, "dkim", "add", "--domain", domain, "--selector", "s1", "--algorithm", alg, "--data-dir", dir)
+		m := regexp.MustCompile(`(?m)^s1\._domainkey\.` + regexp.QuoteMeta(domain) + `\. IN TXT "([^"]+)"$`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("dkim add printed no TXT record for %s:\n%s", domain, out)
+		}
+		records["s1._domainkey."+domain] = m[1]
+	}
+	if list := cli(t, "dkim", "list", "--data-dir", dir); !strings.Contains(list, "ed25519.example") || !strings.Contains(list, "rsa.example") {
+		t.Fatalf("dkim list:\n%s", list)
+	}
+	srv := startServe(t, "--data-dir", dir, "--upstreams", up.Addr(), "--trusted-nets", "127.0.0.1/32")
+	for _, alg := range []string{"ed25519", "rsa"} {
+		from := "billing@" + alg + ".example"
+		body := "X-Outpost-Tenant: " + tenant + "\r\n" + message(from, "customer@example.org", "Invoice 7", "Your invoice 7 is attached.")
+		if res := send(srv.smtp, sendOpts{from: from, to: []string{"customer@example.org"}, body: body}); res.code != 250 {
+			t.Fatalf("%s: %v", alg, res)
+		}
+	}
+	msgs := up.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("upstream got %d messages", len(msgs))
+	}
+	lookup := func(domain string) ([]string, error) {
+		if r, ok := records[domain]; ok {
+			return []string{r}, nil
+		}
+		return nil, fmt.Errorf("no TXT for %s", domain)
+	}
+	for _, m := range msgs {
+		vs, err := dkim.VerifyWithOptions(strings.NewReader(string(m.Data)), &dkim.VerifyOptions{LookupTXT: lookup})
+		if err != nil || len(vs) != 1 || vs[0].Err != nil {
+			t.Fatalf("DKIM verification of %s: %v %+v\n%s", m.From, err, vs, m.Data)
+		}
+		if want := strings.SplitN(m.From, "@", 2)[1]; vs[0].Domain != want {
+			t.Errorf("signed d=%s, want %s", vs[0].Domain, want)
+		}
+		if strings.Contains(string(m.Data), "X-Outpost-Tenant") {
+			t.Errorf("X-Outpost-Tenant reached the upstream")
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/outpost-mail/outpost/api"
 	"github.com/outpost-mail/outpost/internal/store"
 	"github.com/outpost-mail/outpost/quota"
 	"github.com/outpost-mail/outpost/scoring"
@@ -46,6 +47,11 @@ func wire(ctx context.Context, c serveConfig, db *store.DB, log *slog.Logger, re
 	w.inspector = &contentInspector{scorer: sc, log: log}
 	w.inspectorDesc = "content scoring (no review: held verdicts answer 451)"
 	w.workers = append(w.workers, modelReloader(db, sc, time.Minute, log.With("component", "scoring")))
+
+	if c.billingSecret == "" {
+		log.Warn("no --billing-secret: the billing webhook (POST /api/v1/billing/events) answers 503 until one is set")
+	}
+	w.api = api.New(api.Options{Store: db, Quotas: qm, BillingSecret: []byte(c.billingSecret), Logger: log.With("component", "api")})
 	return w, nil
 }
 
