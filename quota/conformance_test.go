@@ -3,6 +3,7 @@ package quota_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,6 +25,7 @@ func TestCounterConformance(t *testing.T) {
 			t.Run("reservation_expiry", func(t *testing.T) { testReservationExpiry(t, b) })
 			t.Run("shared_budget", func(t *testing.T) { testSharedBudget(t, b) })
 			t.Run("concurrent_exact", func(t *testing.T) { testConcurrentExact(t, b) })
+			t.Run("counter_direct", func(t *testing.T) { testCounterDirect(t, b) })
 		})
 	}
 }
@@ -58,12 +60,16 @@ func testLimitExact(t *testing.T, b backend) {
 	if limit != 20 || ex.Used != 20 || ex.Tenant != "acme" || !resets.Equal(wantReset) {
 		t.Fatalf("exceeded = %+v, want limit 20, used 20, resets %v", ex, wantReset)
 	}
-	if !ex.Temporary() || ex.Error() == "" {
-		t.Fatal("ExceededError must be temporary with a message")
+	if !ex.Temporary() || !strings.Contains(ex.Error(), "20 of 20") || !strings.Contains(ex.Error(), "raise the limit") {
+		t.Fatalf("ExceededError must be temporary with an actionable message: %q", ex.Error())
 	}
 	// Several recipients at once: all or nothing.
 	if _, err := m.Reserve(ctx, "acme", 3); !errors.As(err, &ex) {
 		t.Fatalf("reserve 3 over the limit: %v", err)
+	}
+	// More recipients than the limit can ever hold: the message says so.
+	if _, err := m.Reserve(ctx, "acme", 21); !errors.As(err, &ex) || !strings.Contains(err.Error(), "smaller batches") {
+		t.Fatalf("reserve 21 of 20: %v", err)
 	}
 	st := mustStatus(t, m, "acme")
 	if st.Limit != 20 || st.Used != 20 || st.Remaining != 0 || st.Plan != "trial" || !st.ResetsAt.Equal(wantReset) {
@@ -295,4 +301,39 @@ func raceReserve(t *testing.T, managers []*quota.Manager, tenant string, n int) 
 		t.Errorf("unexpected error: %v", err)
 	}
 	return int(ok.Load())
+}
+
+// testCounterDirect checks the Counter contract itself: Reserve reports the
+// state it decided on, Commit and Release report whether the reservation
+// was still there, and an unknown id changes nothing.
+func testCounterDirect(t *testing.T, b backend) {
+	ctx := context.Background()
+	_, c := b.open(t)
+	now := newClock().Now()
+	req := func(id string, n, limit int64) quota.Request {
+		return quota.Request{Budget: "direct", ID: id, N: n, Limit: limit, Now: now, Expires: now.Add(time.Minute),
+			Window: 24 * time.Hour, Bucket: 15 * time.Minute}
+	}
+	u, ok, err := c.Reserve(ctx, req("a", 3, 5))
+	if err != nil || !ok || u.Used() != 0 {
+		t.Fatalf("first reserve = %+v, %v, %v", u, ok, err)
+	}
+	u, ok, err = c.Reserve(ctx, req("b", 3, 5))
+	if err != nil || ok || u.Pending != 3 || u.Committed != 0 {
+		t.Fatalf("over-limit reserve = %+v, %v, %v", u, ok, err)
+	}
+	if found, err := c.Commit(ctx, req("a", 0, 0)); err != nil || !found {
+		t.Fatalf("commit = %v, %v", found, err)
+	}
+	if found, err := c.Commit(ctx, req("a", 0, 0)); err != nil || found {
+		t.Fatalf("second commit = %v, %v, want false", found, err)
+	}
+	if found, err := c.Release(ctx, req("nope", 0, 0)); err != nil || found {
+		t.Fatalf("release of unknown id = %v, %v", found, err)
+	}
+	u, err = c.Usage(ctx, req("", 0, 0))
+	if err != nil || u.Committed != 3 || u.Pending != 0 || len(u.Buckets) != 1 || u.Buckets[0].Count != 3 ||
+		!u.Buckets[0].Start.Equal(now.Truncate(15*time.Minute)) {
+		t.Fatalf("usage = %+v, %v", u, err)
+	}
 }

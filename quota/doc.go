@@ -53,7 +53,9 @@
 //     most (×Factor, or explicit Steps, up to Cap) with a mandatory reason.
 //     Limits are cached per instance for Config.LimitCacheTTL (5 s): a
 //     change is seen at once by the Manager that made it, by others within
-//     the TTL. Only successful reads are cached.
+//     the TTL. Only successful reads are cached. While the database cannot
+//     be read, a limit read within the last 10 minutes stands in for it;
+//     after that Reserve answers ErrUnavailable.
 //
 //   - Fail policy (counter store unavailable). Per plan: FailRefuse
 //     answers a temporary ErrUnavailable (default for trial); FailLocal

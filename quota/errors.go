@@ -14,9 +14,16 @@ type ExceededError struct {
 	Limit    int64
 	Used     int64     // committed + pending in the current window
 	ResetsAt time.Time // when enough of the window frees up for this request
+	// Requested is the recipients asked for (0 if unknown). More than
+	// Limit can never fit, whatever the window.
+	Requested int64
 }
 
 func (e *ExceededError) Error() string {
+	if e.Requested > e.Limit {
+		return fmt.Sprintf("message to %d recipients is more than the daily sending limit of %d for %s; "+
+			"send it in smaller batches, or upgrade the plan or ask support to raise the limit", e.Requested, e.Limit, e.Tenant)
+	}
 	return fmt.Sprintf("daily sending limit reached for %s: %d of %d recipients used in the last 24 hours; "+
 		"capacity frees up at %s; to send more, upgrade the plan or ask support to raise the limit",
 		e.Tenant, e.Used, e.Limit, e.ResetsAt.UTC().Format("2006-01-02 15:04 MST"))

@@ -209,3 +209,43 @@ func TestSQLCounterUnavailable(t *testing.T) {
 	}
 	var _ *store.DB = limits
 }
+
+// TestLimitLookupStaleOnError: with the limits database gone, a recently
+// read limit is used for a bounded time, then the error surfaces.
+func TestLimitLookupStaleOnError(t *testing.T) {
+	ctx := context.Background()
+	limits := testenv.SQLite(t)
+	clk := newClock()
+	m := quota.NewManager(limits, quota.NewRedisCounter(redisClient(t), testenv.RedisPrefix(t)), testConfig(), nil, clk.Now)
+	addTenant(t, limits, m, "s", "trial")
+	mustStatus(t, m, "s") // cache the limit
+	limits.Close()
+	clk.Advance(5 * time.Minute)
+	if _, err := m.Reserve(ctx, "s", 1); err != nil {
+		t.Fatalf("reserve with a 5-minute-old limit and the database down: %v", err)
+	}
+	clk.Advance(6 * time.Minute)
+	if _, err := m.Reserve(ctx, "s", 1); !isUnavailable(err) {
+		t.Fatalf("reserve with an 11-minute-old limit: %v, want ErrUnavailable", err)
+	}
+}
+
+// TestRunFlushesDailyUsage: Run writes the day's tally when stopped.
+func TestRunFlushesDailyUsage(t *testing.T) {
+	db := testenv.SQLite(t)
+	m := quota.NewManager(db, quota.NewSQLCounter(db), testConfig(), nil, newClock().Now)
+	addTenant(t, db, m, "r", "trial")
+	commitN(t, m, "r", 7)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { m.Run(ctx, time.Hour); close(done) }()
+	cancel()
+	<-done
+	var sent, limit int64
+	if err := db.QueryRow(context.Background(), `SELECT sent, day_limit FROM quota_daily WHERE tenant_id = ?`, "r").Scan(&sent, &limit); err != nil {
+		t.Fatal(err)
+	}
+	if sent != 7 || limit != 20 {
+		t.Fatalf("quota_daily = %d sent of %d", sent, limit)
+	}
+}

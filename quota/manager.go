@@ -33,6 +33,10 @@ type Manager struct {
 	daily map[dayKey]*dayUsage // committed recipients not yet flushed to quota_daily
 }
 
+// maxStaleLimit is how long a cached limit may stand in for the database
+// while the database cannot be read.
+const maxStaleLimit = 10 * time.Minute
+
 type limitEntry struct {
 	lim     tenantLimit
 	fetched time.Time
@@ -131,7 +135,7 @@ func (m *Manager) Reserve(ctx context.Context, tenantID string, n int) (*Reserva
 	} else {
 		m.noteSuccess()
 		if !ok {
-			return nil, &ExceededError{Tenant: tenantID, Limit: lim.Limit, Used: u.Used(),
+			return nil, &ExceededError{Tenant: tenantID, Limit: lim.Limit, Used: u.Used(), Requested: int64(n),
 				ResetsAt: resetsAt(u, u.Used()+int64(n)-lim.Limit, now, m.cfg.Window, m.cfg.BucketWidth)}
 		}
 	}
@@ -265,6 +269,13 @@ func (m *Manager) limit(ctx context.Context, tenantID string) (tenantLimit, erro
 	if err != nil {
 		if errors.Is(err, ErrUnknownTenant) || errors.Is(err, ErrInvalid) || ctx.Err() != nil {
 			return tenantLimit{}, err
+		}
+		// The database is down: a recently known limit beats refusing all
+		// mail, for a bounded time.
+		if ok && now.Sub(e.fetched) < maxStaleLimit {
+			m.log.Warn("quota: limit lookup failed; using the last known limit", "tenant", tenantID,
+				"age", now.Sub(e.fetched), "err", err)
+			return e.lim, nil
 		}
 		return tenantLimit{}, &UnavailableError{Tenant: tenantID, Op: "limit", Err: err}
 	}
