@@ -206,17 +206,27 @@ func stripTags(s string) string {
 	return b.String()
 }
 
-// findURLs finds http(s) and www. URLs in plain text.
+// findURLs finds http(s) and www. URLs in plain text, in one pass.
 func findURLs(text string) []string {
 	var out []string
-	lower := text
-	for i := 0; i < len(lower) && len(out) < maxLinks; {
-		j := indexURLStart(lower[i:])
-		if j < 0 {
-			break
+	for i := 0; i < len(text) && len(out) < maxLinks; i++ {
+		start := -1
+		switch c := text[i]; {
+		case c == ':' && strings.HasPrefix(text[i:], "://"):
+			switch {
+			case i >= 5 && strings.EqualFold(text[i-5:i], "https") && (i == 5 || !isWordByte(text[i-6])):
+				start = i - 5
+			case i >= 4 && strings.EqualFold(text[i-4:i], "http") && (i == 4 || !isWordByte(text[i-5])):
+				start = i - 4
+			}
+		case (c == 'w' || c == 'W') && len(text)-i > 4 && strings.EqualFold(text[i:i+4], "www.") &&
+			(i == 0 || !isWordByte(text[i-1]) && text[i-1] != '/' && text[i-1] != '.'):
+			start = i
 		}
-		start := i + j
-		end := start
+		if start < 0 {
+			continue
+		}
+		end := i
 		for end < len(text) && !isURLStop(text[end]) {
 			end++
 		}
@@ -224,27 +234,9 @@ func findURLs(text string) []string {
 		if len(u) > 8 {
 			out = append(out, u)
 		}
-		if end == start {
-			end++
-		}
 		i = end
 	}
 	return out
-}
-
-func indexURLStart(s string) int {
-	best := -1
-	for _, pre := range []string{"http://", "https://", "www.", "HTTP://", "HTTPS://", "WWW.", "Http://"} {
-		if k := strings.Index(s, pre); k >= 0 && (best < 0 || k < best) {
-			if pre[0] == 'w' || pre[0] == 'W' {
-				if k > 0 && (isWordByte(s[k-1]) || s[k-1] == '/' || s[k-1] == '.') {
-					continue
-				}
-			}
-			best = k
-		}
-	}
-	return best
 }
 
 func isWordByte(c byte) bool {
