@@ -35,7 +35,6 @@ func BenchmarkScoreCorpus(b *testing.B) {
 	}
 }
 
-
 // large1MB builds a deterministic ~1 MB HTML newsletter with many links and a
 // plain-text alternative.
 func large1MB() []byte {
