@@ -1,0 +1,132 @@
+// Package scoring decides how spammy one message's content is, and says why.
+// It owns: reading any RFC 5322 message (MIME → text, links, images,
+// attachments, the headers that matter), the content signals, the token
+// classifier (its training, its embedded default model, learning from review
+// decisions), the combined score and verdict, and the near-duplicate
+// fingerprint used for campaign detection. It knows nothing of tenants, SMTP
+// or HTTP; tenant context adjusts the decision elsewhere (review, smtpd).
+//
+// # Parsing
+//
+// Parse never fails and never panics: go-message reads the MIME structure
+// (legacy charsets registered by go-message/charset; undeclared 8-bit text is
+// read as Latin-1), golang.org/x/net/html's tokenizer extracts the visible
+// text of HTML parts (script, style, head and elements hidden by CSS or the
+// hidden attribute are dropped; hidden text is kept apart), links with their
+// visible text, and images; attachments are typed by their magic bytes (PE,
+// ELF, scripts, zip with the names inside, OOXML/OLE with VBA macros, PDF...)
+// rather than by their declared type. Whatever cannot be read (unreadable
+// header, unknown charset, bad base64/QP, broken boundary, limits reached) is
+// listed in Message.Problems, the message is Malformed, and it is scored on
+// what was read. Work and memory are bounded: 256 KiB of header, 1 MiB of
+// decoded text per part and 2 MiB in all, 100 parts, 8 levels of nesting,
+// 500 links, 64 KiB of each attachment for sniffing.
+//
+// # Signals
+//
+// Each signal is a small function of the parsed message returning a weight
+// (0 = silent) and a detail a person can act on (signalDefs in signals.go):
+//
+//	lexicon_investment, _crypto, _lottery, _pharma, _adult, _marketing,
+//	_phishing      phrase lists by category (matched by token hash)
+//	urgency        "act now", "expires", "within 24 hours"...
+//	money          amounts ($5,000, €500) and money words, 3 or more
+//	shouting       subject in capitals, body ≥40% capitals, "!!!"
+//	obfuscation    zero-width characters in words, Latin mixed with
+//	               Cyrillic/Greek look-alikes, l33t (v1agra, p4ypal)
+//	link_text_ratio          many links, few words
+//	url_shortener            bit.ly, tinyurl.com, ...
+//	ip_link                  http://185.23.4.9/, also decimal/hex forms
+//	lookalike_domain         paypa1.com, amazon-billing.example,
+//	                         paypal.com.evil.example, punycode
+//	link_text_mismatch       "link text says paypal.com, link goes to
+//	                         185.23.4.9" (weak for click-tracking redirects,
+//	                         strong when the target is an IP, a shortener,
+//	                         a look-alike, or the text names a brand)
+//	many_link_domains        6 or more registrable domains
+//	dangerous_attachment     executables, archives holding them, macros,
+//	                         documents whose bytes are an archive or program
+//	hidden_text              text styled invisible
+//	html_only, image_only    structure
+//	bulk_no_unsubscribe      bulk mail (Precedence, removal wording,
+//	                         newsletter HTML) without List-Unsubscribe
+//	from_impersonation       display name naming a brand or another domain
+//	reply_to_divert          Reply-To to another domain (free mail: stronger)
+//	malformed                what could not be read
+//	bayes                    the classifier, see below
+//
+// The score is the sum of all signal weights; Result.Signals lists every
+// non-zero one, the classifier's included, sorted by weight. Verdict: hold at
+// Options.HoldThreshold (default 5), reject at Options.RejectThreshold
+// (default 12). Scoring is deterministic.
+//
+// # Classifier
+//
+// Logistic regression on hashed (2^20 buckets), binary, L2-normalised
+// features, trained with AdaGrad (10 epochs, fixed shuffle seed). Features:
+// body words and word pairs, subject words, From display-name words, link
+// domains, TLDs and URL path words, and a few structural facts (HTML only,
+// images, attachment types, links to the sender's own domain or not). Digits
+// are folded to 9, homoglyphs to Latin, zero-width characters dropped.
+// Received, Message-ID, Date, X-Mailer and list headers are deliberately not
+// read: in the 2002 development corpus they name the hosts and tools of that
+// time, which a model would learn and which do not carry over.
+//
+// Why logistic regression: on the corpus with 5-fold cross-validation and the
+// same features, multinomial/Bernoulli naive Bayes (Laplace α 0.1–1) reached
+// AUC 0.9917–0.9973 and caught 36–65% of spam at 0.1% ham flagged; logistic
+// regression reached AUC 0.9993 and 86–93%. The classifier alone scores about
+// 8 µs per message, the weights are 1 MiB of float32 in memory; the embedded
+// model file (model/default.model, ~0.8 MB: deflated, int16-quantised,
+// non-zero weights only) is regenerated with
+//
+//	outpost train ../shared/corpus --out scoring/model/default.model
+//
+// (or go test ./scoring -run TestTrainDefaultModel -args -train-default).
+// Scorer.Learn applies plain SGD steps to one message until it sits on the
+// right side with a margin, then saves the model through the ModelStore
+// (FileStore here; a SQL store lives with the database code).
+//
+// Combination: the classifier's log-odds are clamped to ±10 and doubled
+// (Options.BayesWeight, BayesClamp); the content signals keep their own
+// weights. With this, on the corpus (10-fold cross-validation, `outpost eval
+// --folds 10 ../shared/corpus`): AUC 0.9992, 98.3% of spam caught at 1% ham
+// flagged, 89.1% at 0.1%; hard_ham flagged: 16 of the 20 ham at the 1% point
+// and both at the 0.1% point; at the default hold threshold 94% of spam and
+// 0.34% of ham (7 messages, 6 of them hard_ham newsletters) are held. The
+// hand-weighted signals add little on this corpus (which lacks today's
+// phishing, crypto and attachment tricks) and are kept for the general case;
+// the 0.1% goal (95%) is not reached: the spam below the line reads like the
+// hard_ham marketing newsletters above it.
+//
+// # Fingerprint
+//
+// FingerprintText is a 64-bit SimHash over consecutive word pairs of the
+// normalised text (subject and visible body): lower case, homoglyphs folded,
+// and dropped: words with digits, dots or @ (numbers, prices, tracking links,
+// addresses), Capitalised words (names, greetings), stop words; a small
+// synonym table folds words spammers swap (buy/purchase/order, cheap/low...).
+// Similarity(a, b) is the share of equal bits. SameCampaign = 54/64 ≈ 0.844
+// (at most 10 bits differ): generated copies of four campaigns with random
+// names, numbers, tracking links, synonyms and whitespace never fell below
+// 0.89, different campaigns never rose above 0.58, and of the 4.3 million
+// pairs of distinct corpus messages 0.01% reach the threshold (real
+// near-duplicates among them: issues of one newsletter, runs of one spam).
+// Platform templates (invoices, password resets) are near-identical by
+// design, so campaign detection must not rely on similarity alone.
+//
+// # prose
+//
+// github.com/jdkato/prose/v2 is not on the hot path: on a 2 KB body its
+// tokenizer takes ~105 µs and 257 allocations (ours: ~5 µs, none), and its
+// sentence segmenter ~21 ms per document (it reloads its model each time).
+// No signal needs sentences badly enough to pay that within the ~0.3 ms
+// budget per message; see BenchmarkTokenizeProse and BenchmarkSentencesProse.
+//
+// # Performance
+//
+// go test ./scoring -run XXX -bench . : BenchmarkScoreCorpus ~3,200 messages
+// per CPU-second (≈310 µs, ~510 allocations per message; the wall-clock rate
+// is lower on a shared machine), BenchmarkScoreLarge1MB p99 reported per run,
+// BenchmarkFingerprint ~11 µs for a 500-byte text.
+package scoring
