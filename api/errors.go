@@ -86,10 +86,21 @@ func toHTTP(err error) (e *Error, internal bool) {
 	return errorf(http.StatusInternalServerError, CodeInternal, "internal error"), true
 }
 
+// WriteError answers err in the API's error shape, mapped by the same rules
+// as the API's own routes (an *Error as is; store.ErrNotFound 404; ...;
+// anything unknown 500 with no detail, logged to log, which may be nil).
+// For routes added with Options.Mount.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	writeError(w, r, log, err)
+}
+
+// WriteJSON answers v as JSON with the API's headers (no-store, nosniff).
+func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
+
 // writeError answers err as JSON; internal errors are logged, not shown.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	e, internal := toHTTP(err)
-	if internal {
+	if internal && log != nil {
 		log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path,
 			"status", e.Status, "err", err)
 	}
