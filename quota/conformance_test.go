@@ -336,4 +336,14 @@ func testCounterDirect(t *testing.T, b backend) {
 		!u.Buckets[0].Start.Equal(now.Truncate(15*time.Minute)) {
 		t.Fatalf("usage = %+v, %v", u, err)
 	}
+	// Add counts into the bucket of its Now, past the limit if need be.
+	earlier := req("", 4, 0)
+	earlier.Now = now.Add(-time.Hour)
+	if err := c.Add(ctx, earlier); err != nil {
+		t.Fatal(err)
+	}
+	u, err = c.Usage(ctx, req("", 0, 0))
+	if err != nil || u.Committed != 7 || len(u.Buckets) != 2 {
+		t.Fatalf("usage after add = %+v, %v", u, err)
+	}
 }

@@ -27,6 +27,10 @@ type Counter interface {
 	Release(ctx context.Context, r Request) (bool, error)
 	// Usage reports r.Budget's state at r.Now.
 	Usage(ctx context.Context, r Request) (Usage, error)
+	// Add counts r.N committed recipients in the bucket of r.Now, with no
+	// limit check: the Manager replays what it admitted locally while the
+	// store was down.
+	Add(ctx context.Context, r Request) error
 }
 
 // Request names one counter operation. Window and Bucket come from the

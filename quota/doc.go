@@ -63,7 +63,10 @@
 //     daily limit per instance per window, counted in process. Never
 //     unlimited: during an outage a paid tenant can send at most
 //     instances × 10% on top of what the store had counted. Local
-//     admissions are not replayed into the store when it returns. Nothing
+//     admissions are replayed into the store (Counter.Add, into the bucket
+//     they were sent in) after the first successful call once it returns,
+//     so the shared window counts them; they also keep counting against
+//     the local limit for a later outage in the same window. Nothing
 //     broken is remembered: every call tries the store first, so recovery
 //     is automatic. go-redis itself, after PoolSize failed dials, fails
 //     fast and probes the server once a second, so recovery follows within

@@ -31,6 +31,14 @@ type Manager struct {
 	mu    sync.Mutex
 	cache map[string]limitEntry
 	daily map[dayKey]*dayUsage // committed recipients not yet flushed to quota_daily
+	owed  map[owedKey]int64    // local admissions not yet replayed into c
+	// hasOwed is set while owed is not empty, so the hot path need not lock.
+	hasOwed atomic.Bool
+}
+
+type owedKey struct {
+	budget string
+	bucket int64 // bucket start, ms
 }
 
 // maxStaleLimit is how long a cached limit may stand in for the database
@@ -73,6 +81,7 @@ func NewManager(db *store.DB, c Counter, cfg Config, logger *slog.Logger, now fu
 		newID: randomID,
 		cache: map[string]limitEntry{},
 		daily: map[dayKey]*dayUsage{},
+		owed:  map[owedKey]int64{},
 	}
 }
 
@@ -133,7 +142,7 @@ func (m *Manager) Reserve(ctx context.Context, tenantID string, n int) (*Reserva
 		}
 		local = true
 	} else {
-		m.noteSuccess()
+		m.noteSuccess(ctx)
 		if !ok {
 			return nil, &ExceededError{Tenant: tenantID, Limit: lim.Limit, Used: u.Used(), Requested: int64(n),
 				ResetsAt: resetsAt(u, u.Used()+int64(n)-lim.Limit, now, m.cfg.Window, m.cfg.BucketWidth)}
@@ -187,8 +196,12 @@ func (r *Reservation) settle(ctx context.Context, commit bool) error {
 		// safe for the limit either way.
 		return &UnavailableError{Tenant: r.Tenant, Op: op, Err: err}
 	}
-	if !r.local {
-		m.noteSuccess()
+	if r.local {
+		if found && commit {
+			m.owe(r.Budget, bucketStart(now, m.cfg.BucketWidth), r.N)
+		}
+	} else {
+		m.noteSuccess(ctx)
 	}
 	r.done = true
 	if !found {
@@ -228,7 +241,7 @@ func (m *Manager) Status(ctx context.Context, tenantID string) (Status, error) {
 		m.noteFailure("status", err)
 		return Status{}, &UnavailableError{Tenant: tenantID, Op: "status", Err: err}
 	}
-	m.noteSuccess()
+	m.noteSuccess(ctx)
 	st := Status{Plan: lim.Plan, Budget: lim.Budget, Limit: lim.Limit, Used: u.Used(),
 		Remaining: max(lim.Limit-u.Used(), 0), ResetsAt: now.Add(m.cfg.Window).UTC()}
 	if len(u.Buckets) > 0 {
@@ -249,9 +262,58 @@ func (m *Manager) noteFailure(op string, err error) {
 	}
 }
 
-func (m *Manager) noteSuccess() {
+// noteSuccess follows a successful counter call: it logs a recovery and
+// replays into the store what was admitted locally during the outage.
+func (m *Manager) noteSuccess(ctx context.Context) {
 	if m.failed.Load() && m.failed.Swap(false) {
 		m.log.Info("quota: counter store available again")
+	}
+	if m.hasOwed.Load() {
+		m.replayOwed(ctx)
+	}
+}
+
+// owe remembers n recipients committed locally in bucket, to be added to
+// the shared counter when it is back, so that the window there counts them.
+func (m *Manager) owe(budget string, bucket, n int64) {
+	m.mu.Lock()
+	m.owed[owedKey{budget, bucket}] += n
+	m.hasOwed.Store(true)
+	m.mu.Unlock()
+}
+
+func (m *Manager) replayOwed(ctx context.Context) {
+	m.mu.Lock()
+	owed := m.owed
+	m.owed = map[owedKey]int64{}
+	m.hasOwed.Store(false)
+	m.mu.Unlock()
+	now := m.now()
+	var replayed int64
+	for k, n := range owed {
+		if !counted(k.bucket, now, m.cfg.Window, m.cfg.BucketWidth) {
+			delete(owed, k)
+			continue
+		}
+		req := m.request(k.budget, time.UnixMilli(k.bucket))
+		req.N = n
+		if err := m.c.Add(ctx, req); err != nil {
+			m.log.Warn("quota: replaying local admissions failed; will retry", "budget", k.budget, "err", err)
+			break
+		}
+		delete(owed, k)
+		replayed += n
+	}
+	if len(owed) > 0 {
+		m.mu.Lock()
+		for k, n := range owed {
+			m.owed[k] += n
+		}
+		m.hasOwed.Store(true)
+		m.mu.Unlock()
+	}
+	if replayed > 0 {
+		m.log.Info("quota: replayed local admissions into the counter store", "recipients", replayed)
 	}
 }
 

@@ -126,3 +126,12 @@ func (c *memoryCounter) Usage(_ context.Context, r Request) (Usage, error) {
 	defer c.mu.Unlock()
 	return c.budget(r).usage(true), nil
 }
+
+func (c *memoryCounter) Add(_ context.Context, r Request) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if counted(bucketStart(r.Now, r.Bucket), r.Now, r.Window, r.Bucket) {
+		c.budget(r).buckets[bucketStart(r.Now, r.Bucket)] += r.N
+	}
+	return nil
+}

@@ -28,6 +28,7 @@ type RedisCounter struct {
 	commit  *redis.Script
 	release *redis.Script
 	usage   *redis.Script
+	add     *redis.Script
 }
 
 var _ Counter = (*RedisCounter)(nil)
@@ -44,6 +45,7 @@ func NewRedisCounter(c redis.UniversalClient, prefix string) *RedisCounter {
 		commit:  redis.NewScript(luaSettle + luaCommit),
 		release: redis.NewScript(luaSettle + luaRelease),
 		usage:   redis.NewScript(luaSettle + luaSum + luaUsage),
+		add:     redis.NewScript(luaSettle + luaAdd),
 	}
 }
 
@@ -139,6 +141,13 @@ touch()
 return 1
 `
 
+// ARGV[5] n; ARGV[1] (now) is the time the recipients were sent.
+const luaAdd = `
+redis.call('HINCRBY', KEYS[1], bucket(now), tonumber(ARGV[5]))
+touch()
+return 1
+`
+
 const luaUsage = `
 return result(1)
 `
@@ -181,6 +190,13 @@ func (rc *RedisCounter) Release(ctx context.Context, r Request) (bool, error) {
 		return false, fmt.Errorf("quota: redis release: %w", err)
 	}
 	return n == 1, nil
+}
+
+func (rc *RedisCounter) Add(ctx context.Context, r Request) error {
+	if err := rc.add.Run(ctx, rc.c, rc.keys(r.Budget), rc.args(r, r.N)...).Err(); err != nil {
+		return fmt.Errorf("quota: redis add: %w", err)
+	}
+	return nil
 }
 
 // parseUsage reads {ok, committed, pending, start, count, ...}.

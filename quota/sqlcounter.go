@@ -185,3 +185,16 @@ func (sc *SQLCounter) Usage(ctx context.Context, r Request) (Usage, error) {
 	}
 	return u, nil
 }
+
+func (sc *SQLCounter) Add(ctx context.Context, r Request) error {
+	err := sc.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := sc.lock(ctx, tx, r); err != nil {
+			return err
+		}
+		return addBucket(ctx, tx, r.Budget, bucketStart(r.Now, r.Bucket), r.N)
+	})
+	if err != nil {
+		return fmt.Errorf("quota: sql add: %w", err)
+	}
+	return nil
+}
