@@ -40,7 +40,7 @@ func verifyDKIM(t *testing.T, msg []byte, selector, domain, txt string) {
 	}
 }
 
-func putKey(t *testing.T, db *store.DB, domain, selector, alg string) string {
+func putKey(t testing.TB, db *store.DB, domain, selector, alg string) string {
 	t.Helper()
 	pemText, txt, err := smtpd.GenerateDKIMKey(alg)
 	if err != nil {

@@ -107,7 +107,7 @@ func (s *syncBuffer) Transactions(t testing.TB) []map[string]any {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	ups   []*smtptest.Upstream
 	srv   *smtpd.Server
@@ -122,7 +122,7 @@ type envOpt func(*smtpd.Options)
 
 // newEnv starts outpost on 127.0.0.1:0 in front of the given upstreams (one
 // fresh upstream when none), with a real SQLite store and TLS.
-func newEnv(t *testing.T, ups []*smtptest.Upstream, opts ...envOpt) *env {
+func newEnv(t testing.TB, ups []*smtptest.Upstream, opts ...envOpt) *env {
 	t.Helper()
 	if len(ups) == 0 {
 		ups = []*smtptest.Upstream{smtptest.New(t, smtptest.Options{})}
