@@ -156,6 +156,9 @@ func validateEvent(ev billingEventRequest) error {
 	if ev.TenantID != "" && !store.ValidTenantID(ev.TenantID) {
 		return invalid("tenant_id is not a valid tenant id")
 	}
+	if ev.Created < 0 || ev.Created > 1e11 {
+		return invalid("created must be unix seconds")
+	}
 	if ev.Type == EventPaymentSucceeded && ev.TenantID == "" {
 		return invalid("tenant_id is required for " + EventPaymentSucceeded)
 	}

@@ -61,7 +61,18 @@
 //
 // Review routes (GET /reviews, GET /reviews/{id}, POST /reviews/{id}/decision,
 // GET /tenants/{id}/held, POST /feedback) are added with Options.Mount, which
-// receives the /api/v1 router behind Authenticate; guard each route with
-// RequireScope and document it in openapi.json (the route/document test will
-// insist once the routes are mounted in the test's router).
+// receives the /api/v1 router behind Authenticate: guard each route with
+// RequireScope, read the caller with PrincipalFrom, answer with WriteJSON and
+// WriteError (the same error mapping), and document it in openapi.json. When
+// the review package's API is agreed, the routes belong in this package
+// (reviews.go, with a consumer-owned Reviews interface in deps.go that may be
+// nil), so that the OpenAPI route test covers them.
+//
+// # Wiring
+//
+//	h := api.New(api.Options{Store: db, Quotas: quotaManager,
+//		BillingSecret: secret, Logger: log.With("component", "api")})
+//	mux.Handle("/api/", h) // the handler routes the full /api/v1/... path
+//
+// The handler sets no server timeouts; the http.Server that serves it should.
 package api
