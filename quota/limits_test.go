@@ -306,10 +306,26 @@ func testEarnedRaises(t *testing.T, db *store.DB) {
 	}
 	// Today is day 7; paidbig only has 6 full days.
 	clean := func(id string) bool { return id != "dirty" }
-	props, err := m.ProposeEarnedRaises(ctx, clean)
-	if err != nil {
+	// Two instances propose at once: one proposal, no error.
+	if err := m.FlushUsage(ctx); err != nil {
 		t.Fatal(err)
 	}
+	m2 := newSQLManager(db, clk)
+	var props []quota.Proposal
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, mm := range []*quota.Manager{m, m2} {
+		wg.Go(func() {
+			p, err := mm.ProposeEarnedRaises(ctx, clean)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			props = append(props, p...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
 	if len(props) != 1 || props[0].Tenant != "steady" || props[0].CurrentLimit != 20 || props[0].ProposedLimit != 40 ||
 		props[0].State != quota.ProposalOpen || props[0].ID == 0 || props[0].Reason == "" {
 		t.Fatalf("proposals = %+v, want one for steady 20 → 40", props)

@@ -2,6 +2,7 @@ package quota
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -163,6 +164,8 @@ func (m *Manager) ProposeEarnedRaises(ctx context.Context, clean func(tenantID s
 	return out, nil
 }
 
+var errAlreadyProposed = errors.New("quota: open proposal exists")
+
 func (m *Manager) propose(ctx context.Context, tenantID string, now time.Time, days int, pct int64) (Proposal, bool, error) {
 	var p Proposal
 	made := false
@@ -187,7 +190,9 @@ func (m *Manager) propose(ctx context.Context, tenantID string, now time.Time, d
 		err = tx.QueryRow(ctx, `INSERT INTO quota_proposals (tenant_id, created_at, state, current_limit, proposed_limit, reason)
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, p.Tenant, store.Millis(now), p.State, p.CurrentLimit, p.ProposedLimit, p.Reason).Scan(&p.ID)
 		if store.IsUniqueViolation(err) {
-			return nil // another instance proposed it first
+			// Another instance proposed it first. Roll back: on
+			// PostgreSQL the failed insert has aborted the transaction.
+			return errAlreadyProposed
 		}
 		if err != nil {
 			return err
@@ -196,6 +201,9 @@ func (m *Manager) propose(ctx context.Context, tenantID string, now time.Time, d
 		return store.AuditTx(ctx, tx, store.AuditEntry{At: now, Actor: "system", Action: "quota.proposal", Subject: "tenant:" + tenantID,
 			Detail: map[string]any{"proposal_id": p.ID, "current_limit": p.CurrentLimit, "proposed_limit": p.ProposedLimit, "reason": p.Reason}})
 	})
+	if errors.Is(err, errAlreadyProposed) {
+		return Proposal{}, false, nil
+	}
 	if err != nil {
 		return Proposal{}, false, fmt.Errorf("quota: propose raise for %s: %w", tenantID, err)
 	}
