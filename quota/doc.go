@@ -74,7 +74,14 @@
 //     with short DialTimeout/ReadTimeout/WriteTimeout (e.g. 200 ms),
 //     MaxRetries 1 and DialerRetries 1 so an outage costs little per
 //     message. A commit that fails while the store is down leaves the
-//     reservation pending, to be committed at its expiry (safe).
+//     reservation pending, to be committed at its expiry (safe). So does
+//     an ambiguous failure (a timeout after the script ran): the stray
+//     reservation over-counts until it expires, never under-counts.
+//
+//   - Status.Used is committed + pending recipients of the tenant's budget;
+//     ResetsAt is when the oldest counted bucket leaves the window (now +
+//     window when nothing is counted). ExceededError.ResetsAt is when
+//     enough leaves for the refused request to fit.
 //
 //   - Earned raises. Each Commit adds to an in-process per-tenant daily
 //     tally, flushed to quota_daily by Run (every minute) and before
