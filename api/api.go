@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -159,15 +160,24 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// accessLog writes one line per request: route pattern, status and
-// duration (never the token, never the body).
+// requestNote is filled in by Authenticate for the access log line.
+type requestNote struct{ tokenID string }
+
+type noteKey struct{}
+
+// accessLog writes one line per request: route pattern, status, duration
+// and the token's id (never the token, never the body).
 func (a *API) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
+		note := &requestNote{}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration", time.Since(start).Round(time.Microsecond)}
+		if note.tokenID != "" {
+			attrs = append(attrs, "token", note.tokenID)
+		}
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 			attrs = append(attrs, "route", rc.RoutePattern())
 		}

@@ -78,6 +78,9 @@ func Authenticate(tokens TokenLookup, log *slog.Logger) func(http.Handler) http.
 				return
 			}
 			p := Principal{TokenID: tok.ID, Name: tok.Name, Scope: tok.Scope}
+			if n, ok := r.Context().Value(noteKey{}).(*requestNote); ok {
+				n.tokenID = tok.ID
+			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 		})
 	}
