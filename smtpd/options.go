@@ -92,6 +92,10 @@ type Options struct {
 
 	// Tenants looks tenants up (required; a *store.DB).
 	Tenants Tenants
+	// TenantCacheTTL is how long a tenant record read at the end of DATA is
+	// reused (default 2 seconds; negative disables): a suspension takes
+	// effect within it. AUTH always reads the store.
+	TenantCacheTTL time.Duration
 	// Quota reserves recipients (required: pass NoQuota{} to disable quotas).
 	Quota Quota
 	// Inspector decides relay/hold/reject (required: RelayAll{} relays all).
@@ -170,6 +174,9 @@ func (o *Options) setDefaults() error {
 	def(&o.UpstreamRetryMin, time.Second)
 	def(&o.UpstreamRetryMax, time.Minute)
 	def(&o.DKIMRefresh, time.Minute)
+	if o.TenantCacheTTL == 0 {
+		o.TenantCacheTTL = 2 * time.Second
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -26,6 +26,7 @@ type Server struct {
 	m      *metrics
 	relay  *Relay
 	keys   *keyring
+	tcache *tenantCache
 	cache  *authCache
 	limit  *authLimiter
 	srv    *smtp.Server
@@ -75,6 +76,8 @@ func New(opts Options) (*Server, error) {
 		}),
 	}
 	s.relay = newRelay(&s.opts, m)
+	s.tcache = &tenantCache{src: opts.Tenants, ttl: opts.TenantCacheTTL, now: opts.Now, max: 10000,
+		m: make(map[string]cachedTenant)}
 	if opts.DKIMKeys != nil {
 		s.keys = &keyring{src: opts.DKIMKeys, log: opts.Logger}
 		lctx, lcancel := context.WithTimeout(base, 30*time.Second)

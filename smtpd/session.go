@@ -251,7 +251,7 @@ func (ss *session) finish(ctx context.Context, body []byte) error {
 	var t store.Tenant
 	var err error
 	if store.ValidTenantID(id) {
-		t, err = s.opts.Tenants.Tenant(ctx, id)
+		t, err = s.tcache.Tenant(ctx, id)
 	} else {
 		err = store.ErrNotFound
 	}
