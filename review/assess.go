@@ -198,11 +198,13 @@ type fpMatch struct {
 	CampaignID    sql.NullInt64
 	Network       string
 	ContactDomain string
+	// TenantCampaign is the campaign the sending tenant belongs to.
+	TenantCampaign sql.NullInt64
 }
 
 func (s *Service) nearFingerprints(ctx context.Context, fp scoring.Fingerprint, since time.Time) ([]fpMatch, error) {
 	cond, args := bandWhere("f.", fp)
-	rows, err := s.db.Query(ctx, `SELECT f.id, f.tenant_id, f.fp, f.n, f.max_score, f.rcpt_key, f.campaign_id, t.network, t.contact_domain
+	rows, err := s.db.Query(ctx, `SELECT f.id, f.tenant_id, f.fp, f.n, f.max_score, f.rcpt_key, f.campaign_id, t.network, t.contact_domain, t.campaign_id
 		FROM review_fps f JOIN review_tenants t ON t.tenant_id = f.tenant_id
 		WHERE `+cond+` AND f.last_at >= ? LIMIT 5000`, append(args, ms(since))...)
 	if err != nil {
@@ -213,7 +215,7 @@ func (s *Service) nearFingerprints(ctx context.Context, fp scoring.Fingerprint, 
 	for rows.Next() {
 		var m fpMatch
 		var f int64
-		if err := rows.Scan(&m.ID, &m.TenantID, &f, &m.N, &m.MaxScore, &m.RcptKey, &m.CampaignID, &m.Network, &m.ContactDomain); err != nil {
+		if err := rows.Scan(&m.ID, &m.TenantID, &f, &m.N, &m.MaxScore, &m.RcptKey, &m.CampaignID, &m.Network, &m.ContactDomain, &m.TenantCampaign); err != nil {
 			return nil, err
 		}
 		m.FP = scoring.Fingerprint(f)
@@ -230,12 +232,13 @@ type template struct {
 	ID       int64
 	Tenants  int64
 	Approved bool
+	MaxScore float64
 	LastAt   int64
 }
 
 func (s *Service) nearTemplate(ctx context.Context, fp scoring.Fingerprint) (template, bool, error) {
 	cond, args := bandWhere("", fp)
-	rows, err := s.db.Query(ctx, `SELECT id, fp, tenants, approved, last_at FROM review_templates WHERE `+cond+` LIMIT 500`, args...)
+	rows, err := s.db.Query(ctx, `SELECT id, fp, tenants, approved, max_score, last_at FROM review_templates WHERE `+cond+` LIMIT 500`, args...)
 	if err != nil {
 		return template{}, false, fmt.Errorf("review: template lookup: %w", err)
 	}
@@ -245,7 +248,7 @@ func (s *Service) nearTemplate(ctx context.Context, fp scoring.Fingerprint) (tem
 		var t template
 		var f int64
 		var approved int
-		if err := rows.Scan(&t.ID, &f, &t.Tenants, &approved, &t.LastAt); err != nil {
+		if err := rows.Scan(&t.ID, &f, &t.Tenants, &approved, &t.MaxScore, &t.LastAt); err != nil {
 			return template{}, false, err
 		}
 		t.Approved = approved != 0
@@ -265,16 +268,18 @@ func (s *Service) nearTemplate(ctx context.Context, fp scoring.Fingerprint) (tem
 
 func (t template) proven(min int) bool { return t.Approved || t.Tenants >= int64(min) }
 
-// learnTemplate counts an established, clean tenant as a sender of fp.
-func (s *Service) learnTemplate(ctx context.Context, tenantID string, fp scoring.Fingerprint, now time.Time) error {
+// learnTemplate counts a tenant vouched for (established and clean, or
+// approved by support) as a sender of fp, a copy of which scored score.
+func (s *Service) learnTemplate(ctx context.Context, tenantID string, fp scoring.Fingerprint, score float64, now time.Time) error {
 	t, ok, err := s.nearTemplate(ctx, fp)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		b := bands(fp)
-		err := s.db.QueryRow(ctx, `INSERT INTO review_templates (fp, b0, b1, b2, b3, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			int64(fp), b[0], b[1], b[2], b[3], ms(now), ms(now)).Scan(&t.ID)
+		err := s.db.QueryRow(ctx, `INSERT INTO review_templates (fp, b0, b1, b2, b3, max_score, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			int64(fp), b[0], b[1], b[2], b[3], score, ms(now), ms(now)).Scan(&t.ID)
+		t.MaxScore = score
 		if err != nil {
 			return fmt.Errorf("review: new template: %w", err)
 		}
@@ -283,8 +288,9 @@ func (s *Service) learnTemplate(ctx context.Context, tenantID string, fp scoring
 	if err != nil {
 		return fmt.Errorf("review: template tenant: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		_, err = s.db.Exec(ctx, `UPDATE review_templates SET tenants = tenants + 1, last_at = ? WHERE id = ?`, ms(now), t.ID)
+	if n, _ := res.RowsAffected(); n > 0 || score > t.MaxScore {
+		_, err = s.db.Exec(ctx, `UPDATE review_templates SET tenants = tenants + ?, last_at = ?,
+			max_score = CASE WHEN max_score < ? THEN ? ELSE max_score END WHERE id = ?`, n, ms(now), score, score, t.ID)
 	} else if ms(now)-t.LastAt > int64(24*time.Hour/time.Millisecond) {
 		_, err = s.db.Exec(ctx, `UPDATE review_templates SET last_at = ? WHERE id = ?`, ms(now), t.ID)
 	}
@@ -404,6 +410,9 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 			if x.CampaignID.Valid && campaignID == 0 {
 				campaignID = x.CampaignID.Int64
 			}
+			if x.TenantCampaign.Valid && campaignID == 0 {
+				campaignID = x.TenantCampaign.Int64
+			}
 			others[x.TenantID] = true
 			otherIDs = append(otherIDs, x.ID)
 			maxScore = math.Max(maxScore, x.MaxScore)
@@ -444,7 +453,9 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 		case maxScore < s.o.CleanScore:
 			need = s.o.CampaignMinTenantsClean
 		}
-		templateClean := isTmpl && maxScore < s.o.SuspiciousScore
+		// A template's copy is clean when it scores no worse than the copies
+		// vouched-for tenants sent (or below SuspiciousScore).
+		templateClean := isTmpl && maxScore < math.Max(s.o.SuspiciousScore, tmpl.MaxScore+s.o.TemplateScoreMargin)
 		switch {
 		case templateClean:
 			campaignID, formKind = 0, ""
@@ -480,14 +491,15 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 		if _, err := s.trackLinks(ctx, m.TenantID, m.Score.LinkDomains, young, now); err != nil {
 			return Decision{}, err
 		}
-		if fp != 0 && established && t.Status == store.StatusActive && m.Score.Verdict == scoring.Pass && !tr.CampaignID.Valid {
-			if err := s.learnTemplate(ctx, m.TenantID, fp, now); err != nil {
+		if fp != 0 && established && t.Status == store.StatusActive && m.Score.Verdict != scoring.Reject && !tr.CampaignID.Valid {
+			if err := s.learnTemplate(ctx, m.TenantID, fp, score, now); err != nil {
 				return Decision{}, err
 			}
 		}
 	}
 
-	if formKind != "" || campaignID != 0 {
+	alreadyIn := tr.CampaignID.Valid && tr.CampaignID.Int64 == campaignID && formKind == "" && ownFP != nil && ownFP.CampaignID.Valid
+	if (formKind != "" || campaignID != 0) && !alreadyIn {
 		var own []int64
 		if ownFP != nil {
 			own = []int64{ownFP.ID}
@@ -642,7 +654,12 @@ func (s *Service) markCampaign(ctx context.Context, id int64, kind, linkDomain s
 		}
 		tenants = dedupe(tenants)
 		for _, t := range tenants {
-			if _, err := tx.Exec(ctx, `UPDATE review_tenants SET campaign_id = ? WHERE tenant_id = ?`, id, t); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE review_tenants SET campaign_id = ? WHERE tenant_id = ? AND campaign_id IS NULL`, id, t); err != nil {
+				return err
+			}
+			// All the member's recent fingerprints now point at the campaign,
+			// so any copy a new tenant sends finds it.
+			if _, err := tx.Exec(ctx, `UPDATE review_fps SET campaign_id = ? WHERE tenant_id = ? AND campaign_id IS NULL`, id, t); err != nil {
 				return err
 			}
 		}

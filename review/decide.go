@@ -75,8 +75,10 @@ func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest)
 	}
 	now := s.now()
 	type sample struct {
-		id  int64
-		raw []byte
+		id    int64
+		raw   []byte
+		fp    int64
+		score float64
 	}
 	var learn []sample
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -88,14 +90,14 @@ func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest)
 		if n, _ := r.RowsAffected(); n == 0 {
 			return fmt.Errorf("review: case %d was decided meanwhile: %w", caseID, ErrConflict)
 		}
-		if s.o.Learner != nil {
-			rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id, raw FROM review_held WHERE tenant_id = ? AND state = 'held' ORDER BY id LIMIT %d`, s.o.LearnLimit), c.TenantID)
+		{
+			rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id, raw, fp, score FROM review_held WHERE tenant_id = ? AND state = 'held' ORDER BY id LIMIT %d`, s.o.LearnLimit), c.TenantID)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
 				var x sample
-				if err := rows.Scan(&x.id, &x.raw); err != nil {
+				if err := rows.Scan(&x.id, &x.raw, &x.fp, &x.score); err != nil {
 					rows.Close()
 					return err
 				}
@@ -132,6 +134,15 @@ func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest)
 		return res, fmt.Errorf("review: decide case %d: %w", caseID, err)
 	}
 	for _, x := range learn {
+		if req.Decision == "approve" && x.fp != 0 {
+			// Support read it and vouched for it: template evidence.
+			if err := s.learnTemplate(ctx, c.TenantID, scoring.Fingerprint(x.fp), x.score, now); err != nil {
+				return res, err
+			}
+		}
+		if s.o.Learner == nil {
+			continue
+		}
 		if err := s.o.Learner.Learn(x.raw, req.Decision == "reject"); err != nil {
 			s.log.WarnContext(ctx, "review: learn", "case", caseID, "held", x.id, "err", err)
 			continue

@@ -100,6 +100,7 @@ type Options struct {
 	SuspiciousScore         float64       // 2.5: a score that corroborates a campaign
 	CleanScore              float64       // 1.0
 	TemplateMinTenants      int           // 2 established tenants make content a template
+	TemplateScoreMargin     float64       // 1: a template copy may score this much above vouched-for copies
 	LinkWindow              time.Duration // 48h: a link domain is "new" this long
 	LinkMinTenants          int           // 3 young tenants
 
@@ -182,6 +183,7 @@ func (o *Options) defaults() error {
 	flt(&o.SuspiciousScore, 2.5)
 	flt(&o.CleanScore, 1.0)
 	num(&o.TemplateMinTenants, 2)
+	flt(&o.TemplateScoreMargin, 1)
 	dur(&o.LinkWindow, 48*time.Hour)
 	num(&o.LinkMinTenants, 3)
 	dur(&o.ProbationAge, 7*24*time.Hour)

@@ -64,7 +64,8 @@ CREATE INDEX review_fps_tenant_idx ON review_fps (tenant_id);
 CREATE INDEX review_fps_campaign_idx ON review_fps (campaign_id) WHERE campaign_id IS NOT NULL;
 
 -- Platform templates: content seen from established, clean tenants (tenants
--- counts distinct ones) or approved by support.
+-- counts distinct ones) or approved by support; max_score is the highest
+-- content score a vouched-for copy had.
 CREATE TABLE review_templates (
     id       INTEGER PRIMARY KEY AUTOINCREMENT,
     fp       BIGINT NOT NULL,
@@ -74,6 +75,7 @@ CREATE TABLE review_templates (
     b3       INTEGER NOT NULL,
     tenants  BIGINT NOT NULL DEFAULT 0,
     approved INTEGER NOT NULL DEFAULT 0,
+    max_score REAL NOT NULL DEFAULT 0,
     first_at BIGINT NOT NULL,
     last_at  BIGINT NOT NULL
 );
