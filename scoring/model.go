@@ -123,6 +123,8 @@ type TrainConfig struct {
 	Rate   float64 // AdaGrad base learning rate (default 1)
 	L2     float64 // weight decay per update (default 1e-5)
 	Seed   uint64  // shuffle seed, for determinism (default 1)
+	// HamWeight weighs errors on ham against errors on spam (default 1).
+	HamWeight float64
 }
 
 func (c TrainConfig) withDefaults() TrainConfig {
@@ -137,6 +139,9 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	}
 	if c.Seed == 0 {
 		c.Seed = 1
+	}
+	if c.HamWeight == 0 {
+		c.HamWeight = 1
 	}
 	return c
 }
@@ -173,6 +178,9 @@ func Train(ex []Example, cfg TrainConfig) *Model {
 				y = 1
 			}
 			grad := sigmoid(z) - y
+			if !e.Spam {
+				grad *= cfg.HamWeight
+			}
 			x := 1 / math.Sqrt(float64(len(e.feats)))
 			gi := grad * x
 			for _, f := range e.feats {

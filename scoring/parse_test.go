@@ -214,6 +214,11 @@ func TestTokenizer(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("tokens = %q, want %q", got, want)
 	}
+	got = got[:0]
+	tk.each("ab 東京都 x", func(tok []byte, _ string) { got = append(got, string(tok)) })
+	if fmt.Sprint(got) != "[ab 東京 京都]" {
+		t.Errorf("CJK tokens = %q", got)
+	}
 	if n := testing.AllocsPerRun(100, func() {
 		tk.each("Some ordinary words to tokenize, with no allocations at all.", func([]byte, string) {})
 	}); n > 0 {

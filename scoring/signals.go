@@ -186,6 +186,7 @@ var signalDefs = []signalDef{
 	{"bulk_no_unsubscribe", sigBulkNoUnsubscribe},
 	{"from_impersonation", sigFromImpersonation},
 	{"reply_to_divert", sigReplyTo},
+	{"random_tag", sigRandomTag},
 	{"malformed", sigMalformed},
 }
 
@@ -210,6 +211,7 @@ var reasons = map[string]string{
 	"from_impersonation":   "sender name impersonates another brand or domain",
 	"reply_to_divert":      "replies are diverted to another domain",
 	"malformed":            "message is malformed",
+	"random_tag":           "message carries random tags to defeat filters",
 }
 
 func quoteList(xs []string, n int) string {
@@ -752,4 +754,62 @@ func sigMalformed(a *analysis) (float64, string) {
 		return 0, ""
 	}
 	return 0.5, "scored on what could be read: " + strings.Join(a.m.Problems[:min(len(a.m.Problems), 4)], "; ")
+}
+
+// isRandomToken reports a token that reads as machine-made noise: letters and
+// digits interleaved (7099ocYT9, adcilt8018n07) or erratic capitals
+// (aFTkNqJnKdMfZ). Spammers add such tags to make each copy unique.
+func isRandomToken(w string) bool {
+	if len(w) < 6 || len(w) > 60 {
+		return false
+	}
+	var letters, digits, classSwitch, caseSwitch int
+	prevClass, prevUpper := 0, -1
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		class := 0
+		switch {
+		case c >= '0' && c <= '9':
+			class = 1
+			digits++
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			class = 2
+			letters++
+			up := 0
+			if c <= 'Z' {
+				up = 1
+			}
+			if prevUpper == 0 && up == 1 { // lower to upper: once per word in CamelCase
+				caseSwitch++
+			}
+			prevUpper = up
+		default:
+			return false
+		}
+		if prevClass != 0 && class != prevClass {
+			classSwitch++
+		}
+		prevClass = class
+	}
+	return digits >= 2 && letters >= 2 && classSwitch >= 3 || letters >= 8 && caseSwitch >= 4 && caseSwitch*4 >= letters
+}
+
+func sigRandomTag(a *analysis) (float64, string) {
+	subj := a.m.Subject
+	if i := strings.Index(subj, "     "); i >= 0 {
+		if tag := strings.TrimSpace(subj[i:]); tag != "" && !strings.Contains(tag, " ") {
+			return 1.5, fmt.Sprintf("subject padded with spaces to hide a tag: %q", truncate(tag, 40))
+		}
+	}
+	for w := range strings.FieldsFuncSeq(subj, func(r rune) bool { return unicode.IsSpace(r) || r == '-' || r == '_' }) {
+		w = strings.Trim(w, ".,;:!?()[]\"'")
+		if isRandomToken(w) {
+			// Honest booking references look alike: weak on its own.
+			return 1, fmt.Sprintf("random tag in the subject: %q", truncate(w, 40))
+		}
+	}
+	if at := strings.IndexByte(a.m.FromAddr, '@'); at > 0 && isRandomToken(a.m.FromAddr[:at]) {
+		return 1, fmt.Sprintf("random-looking sender address %s", a.m.FromAddr)
+	}
+	return 0, ""
 }

@@ -181,6 +181,19 @@ func TestSignals(t *testing.T) {
 			detail: "gmail.com",
 		},
 		{
+			signal: "random_tag",
+			trip: [][]byte{
+				textMail("best home mortgage rate             MOFJN", "hello"),
+				textMail("Re: You want fun? 7099ocYT9-261UccU3485gGCz0", "hello"),
+				textMail("please see thanks aFTkNqJnKdMfZNDBHkLgjixDM2Z", "hello"),
+			},
+			quiet: [][]byte{
+				textMail("OpenCourseWare and SchoolHouseRocks", "hello"),
+				textMail("Invoice INV-2041 for order 12345", "hello"),
+			},
+			detail: "MOFJN",
+		},
+		{
 			signal: "malformed",
 			trip:   [][]byte{readTestdata(t, "broken.eml")},
 			quiet:  [][]byte{readTestdata(t, "invoice.eml")},

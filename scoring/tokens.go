@@ -82,6 +82,7 @@ func (t *tokenizer) each(text string, fn func(tok []byte, src string)) {
 		text = text[:maxTokenText]
 	}
 	start := -1
+	prevCJK := -1 // offset of the previous rune when it was CJK
 	t.buf = t.buf[:0]
 	runes := 0
 	emit := func(end int) {
@@ -95,6 +96,7 @@ func (t *tokenizer) each(text string, fn func(tok []byte, src string)) {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
+			prevCJK = -1
 			switch {
 			case c >= 'a' && c <= 'z':
 			case c >= 'A' && c <= 'Z':
@@ -122,6 +124,19 @@ func (t *tokenizer) each(text string, fn func(tok []byte, src string)) {
 			i += size
 			continue
 		}
+		if isCJK(r) {
+			// No spaces between words: emit overlapping character pairs.
+			emit(i)
+			if prevCJK >= 0 {
+				t.buf = append(t.buf, text[prevCJK:i+size]...)
+				fn(t.buf, text[prevCJK:i+size])
+				t.buf = t.buf[:0]
+			}
+			prevCJK = i
+			i += size
+			continue
+		}
+		prevCJK = -1
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
 			if start < 0 {
 				start = i
@@ -138,6 +153,12 @@ func (t *tokenizer) each(text string, fn func(tok []byte, src string)) {
 		i += size
 	}
 	emit(len(text))
+}
+
+// isCJK reports scripts written without spaces between words.
+func isCJK(r rune) bool {
+	return r >= 0x2E80 && (unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
+		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r))
 }
 
 func isAlnumByte(c byte) bool {
