@@ -115,7 +115,7 @@ func checkNeverOverLimit(t *testing.T, m *quota.Manager, clk *clock, cfg quota.C
 				pending = removeHeld(pending, h.r)
 			}
 		default: // time passes; some holders never come back
-			clk.Advance(time.Duration(rng.IntN(int(3 * time.Hour / time.Minute))) * time.Minute)
+			clk.Advance(time.Duration(rng.IntN(int(3*time.Hour/time.Minute))) * time.Minute)
 		}
 	}
 	if admitted < 30 {
