@@ -2,10 +2,13 @@ package quota_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/outpost-mail/outpost/internal/testenv"
 	"github.com/outpost-mail/outpost/quota"
 )
 
@@ -23,7 +26,7 @@ func TestNeverOverLimit(t *testing.T) {
 			cfg := testConfig()
 			m := quota.NewManager(db, c, cfg, nil, clk.Now)
 			addTenant(t, db, m, "prop", "trial")
-			checkNeverOverLimit(t, m, clk, cfg, rand.New(rand.NewPCG(1, 2)), 400)
+			checkNeverOverLimitFor(t, m, "prop", clk, cfg, rand.New(rand.NewPCG(1, 2)), 400, 30)
 		})
 	}
 }
@@ -39,7 +42,9 @@ type held struct {
 	expires time.Time
 }
 
-func checkNeverOverLimit(t *testing.T, m *quota.Manager, clk *clock, cfg quota.Config, rng *rand.Rand, steps int) {
+// checkNeverOverLimitFor runs steps random operations on tenant (limit 20)
+// and fails if fewer than minAdmitted reservations succeeded.
+func checkNeverOverLimitFor(t *testing.T, m *quota.Manager, tenant string, clk *clock, cfg quota.Config, rng *rand.Rand, steps, minAdmitted int) {
 	ctx := context.Background()
 	const limit = 20
 	var done []sent
@@ -77,7 +82,7 @@ func checkNeverOverLimit(t *testing.T, m *quota.Manager, clk *clock, cfg quota.C
 		case op < 5: // reserve
 			n := int64(1 + rng.IntN(4))
 			expire()
-			r, err := m.Reserve(ctx, "prop", int(n))
+			r, err := m.Reserve(ctx, tenant, int(n))
 			if err != nil {
 				if !isExceeded(err) {
 					t.Fatalf("step %d: %v", i, err)
@@ -118,7 +123,7 @@ func checkNeverOverLimit(t *testing.T, m *quota.Manager, clk *clock, cfg quota.C
 			clk.Advance(time.Duration(rng.IntN(int(3*time.Hour/time.Minute))) * time.Minute)
 		}
 	}
-	if admitted < 30 {
+	if admitted < minAdmitted {
 		t.Fatalf("only %d admissions: the sequence did not exercise the window", admitted)
 	}
 }
@@ -130,4 +135,22 @@ func removeHeld(hs []held, r *quota.Reservation) []held {
 		}
 	}
 	return hs
+}
+
+// FuzzNeverOverLimit runs the same check on Redis with fuzzed seeds: any
+// sequence of operations must keep every 24-hour window within the limit.
+func FuzzNeverOverLimit(f *testing.F) {
+	f.Add(uint64(1), uint64(2))
+	f.Add(uint64(42), uint64(7))
+	db := testenv.SQLite(f)
+	c := quota.NewRedisCounter(redisClient(f), testenv.RedisPrefix(f))
+	cfg := testConfig()
+	var seq atomic.Int64
+	f.Fuzz(func(t *testing.T, a, b uint64) {
+		clk := newClock()
+		m := quota.NewManager(db, c, cfg, nil, clk.Now)
+		id := fmt.Sprintf("fz%d", seq.Add(1))
+		addTenant(t, db, m, id, "trial")
+		checkNeverOverLimitFor(t, m, id, clk, cfg, rand.New(rand.NewPCG(a, b)), 200, 0)
+	})
 }
