@@ -44,6 +44,21 @@ func FuzzDataChecks(f *testing.F) {
 		w := textproto.NewWriter(bufioWriter(&wire)).DotWriter()
 		w.Write(out)
 		w.Close()
+		// the relay's writev fast path must put the same bytes on the wire
+		if len(out) > 0 {
+			k := len(b) % (len(out) + 1)
+			parts := [][]byte{out[:k], out[k:]}
+			if !endsWithCRLF(parts) { // the relay's guard for the fast path
+				parts = [][]byte{out}
+			}
+			fast := stuffed(parts)
+			var fb bytes.Buffer
+			fast.WriteTo(&fb)
+			fb.WriteString("\r\n.\r\n")
+			if !bytes.Equal(fb.Bytes(), wire.Bytes()) {
+				t.Fatalf("fast path differs from DotWriter:\n got %q\nwant %q", fb.Bytes(), wire.Bytes())
+			}
+		}
 		s := append([]byte("\r\n"), wire.Bytes()...) // DATA's 354 line ends in CRLF
 		end := bytes.Index(s, []byte("\r\n.\r\n"))
 		if end != len(s)-5 {

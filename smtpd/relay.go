@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -380,9 +381,24 @@ func (t *Txn) Data(ctx context.Context, parts ...[]byte) (string, error) {
 		if err != nil {
 			return err
 		}
-		for _, p := range parts {
-			if _, err := w.Write(p); err != nil {
+		if t.c.up.tls == nil && endsWithCRLF(parts) {
+			// Fast path: write the dot-stuffed message straight to the
+			// socket in one writev, instead of byte by byte through
+			// textproto's DotWriter. This is safe because go-smtp's client
+			// has flushed its buffer after DATA's 354. The final CRLF goes
+			// through the DotWriter, which then ends with ".\r\n".
+			bufs := stuffed(parts)
+			if _, err := bufs.WriteTo(t.c.nc); err != nil {
 				return err
+			}
+			if _, err := w.Write(crlf); err != nil {
+				return err
+			}
+		} else {
+			for _, p := range parts {
+				if _, err := w.Write(p); err != nil {
+					return err
+				}
 			}
 		}
 		resp, err = w.CloseWithResponse()
@@ -466,7 +482,10 @@ func statusOf(err error) (RecipientStatus, string) {
 		}
 		return st, replyText(se)
 	}
-	return RecipientTemporary, "451 4.4.1 " + err.Error()
+	if errors.Is(err, errUpstreamLost) {
+		return RecipientTemporary, "451 4.4.2 connection to the upstream lost"
+	}
+	return RecipientTemporary, "451 4.4.1 no upstream mail server available"
 }
 
 func replyText(se *smtp.SMTPError) string {
@@ -493,13 +512,12 @@ func (r *Relay) deliver(ctx context.Context, from string, to []string, parts ...
 	}
 	txn, err := r.Begin(ctx, from, nil)
 	if err != nil {
-		var se *smtp.SMTPError
-		if errors.As(err, &se) {
-			setAll(err, false)
-			return res, nil
+		if errors.Is(err, errNoUpstream) || ctx.Err() != nil {
+			setAll(errNoUpstream, false)
+			return res, err
 		}
-		setAll(err, false)
-		return res, err
+		setAll(err, false) // the upstream's reply to MAIL
+		return res, nil
 	}
 	defer txn.Close(ctx)
 	res.Upstream = txn.Upstream()
@@ -534,3 +552,52 @@ func (r *Relay) deliver(ctx context.Context, from string, to []string, parts ...
 }
 
 var _ io.Closer = (*Relay)(nil)
+
+var (
+	crlf  = []byte("\r\n")
+	dot   = []byte(".")
+	nlDot = []byte("\n.")
+)
+
+func endsWithCRLF(parts [][]byte) bool {
+	for i := len(parts) - 1; i >= 0; i-- {
+		if len(parts[i]) > 0 {
+			return bytes.HasSuffix(parts[i], crlf)
+		}
+	}
+	return false
+}
+
+// stuffed returns parts, without the final CRLF, dot-stuffed (RFC 5321
+// §4.5.2: a line starting with "." gets another "."), as buffers for one
+// writev. The parts must end with CRLF (endsWithCRLF).
+func stuffed(parts [][]byte) net.Buffers {
+	bufs := make(net.Buffers, 0, len(parts)+4)
+	last := len(parts) - 1
+	for last >= 0 && len(parts[last]) == 0 {
+		last--
+	}
+	bol := true
+	for i, p := range parts[:last+1] {
+		if i == last {
+			p = p[:len(p)-2]
+		}
+		if len(p) == 0 {
+			continue
+		}
+		if bol && p[0] == '.' {
+			bufs = append(bufs, dot)
+		}
+		for {
+			j := bytes.Index(p, nlDot)
+			if j < 0 {
+				break
+			}
+			bufs = append(bufs, p[:j+1], dot)
+			p = p[j+1:]
+		}
+		bufs = append(bufs, p)
+		bol = p[len(p)-1] == '\n'
+	}
+	return bufs
+}

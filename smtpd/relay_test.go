@@ -9,6 +9,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/outpost-mail/outpost/smtpd"
 	"github.com/outpost-mail/outpost/smtpd/smtptest"
 )
 
@@ -297,3 +298,42 @@ func TestDeliver(t *testing.T) {
 }
 
 var _ = smtp.ErrAuthFailed
+
+// An upstream with STARTTLS and AUTH; the message arrives intact (this path
+// goes through go-smtp's DotWriter rather than the plain-text fast path).
+func TestUpstreamTLSAndAuth(t *testing.T) {
+	srvTLS, _ := selfSigned(t)
+	up := smtptest.New(t, smtptest.Options{TLS: srvTLS, Username: "outpost", Password: "up-secret"})
+	e := newEnv(t, []*smtptest.Upstream{up}, func(o *smtpd.Options) {
+		o.Upstreams[0].StartTLS = true
+		o.Upstreams[0].InsecureSkipVerify = true
+		o.Upstreams[0].Username = "outpost"
+		o.Upstreams[0].Password = "up-secret"
+	})
+	c := e.client()
+	for range 2 {
+		if err := send(c, "alice@example.com", []string{"bob@example.org"}, testMsg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := up.Messages()
+	if len(got) != 2 {
+		t.Fatalf("upstream got %d messages", len(got))
+	}
+	if _, rest, _ := cutReceived(got[1].Data); string(rest) != testMsg {
+		t.Fatalf("message changed: %q", rest)
+	}
+	if _, total := up.Conns(); total != 1 {
+		t.Fatalf("%d upstream connections for 2 messages", total)
+	}
+}
+
+// Wrong upstream credentials: the upstream counts as unreachable (451).
+func TestUpstreamAuthFailure(t *testing.T) {
+	up := smtptest.New(t, smtptest.Options{Username: "outpost", Password: "right"})
+	e := newEnv(t, []*smtptest.Upstream{up}, func(o *smtpd.Options) {
+		o.Upstreams[0].Username = "outpost"
+		o.Upstreams[0].Password = "wrong"
+	})
+	wantReply(t, send(e.client(), "alice@example.com", []string{"bob@example.org"}, testMsg), 451, "4.4.1")
+}

@@ -381,6 +381,11 @@ func (ss *session) reject(code string, se *smtp.SMTPError, n int) error {
 func (ss *session) replyFor(err error) *smtp.SMTPError {
 	var se *smtp.SMTPError
 	switch {
+	// first: these may wrap an upstream's handshake reply, not for the client
+	case errors.Is(err, errNoUpstream):
+		return smtpErr(451, 4, 4, 1, "no upstream mail server available; try again later")
+	case errors.Is(err, errUpstreamLost):
+		return smtpErr(451, 4, 4, 2, "connection to the upstream mail server lost; try again later")
 	case errors.As(err, &se):
 		if se.EnhancedCode == smtp.NoEnhancedCode || se.EnhancedCode == smtp.EnhancedCodeNotSet {
 			c := *se
@@ -388,10 +393,6 @@ func (ss *session) replyFor(err error) *smtp.SMTPError {
 			return &c
 		}
 		return se
-	case errors.Is(err, errNoUpstream):
-		return smtpErr(451, 4, 4, 1, "no upstream mail server available; try again later")
-	case errors.Is(err, errUpstreamLost):
-		return smtpErr(451, 4, 4, 2, "connection to the upstream mail server lost; try again later")
 	case errors.Is(err, context.DeadlineExceeded):
 		return smtpErr(451, 4, 4, 5, "timeout; try again later")
 	}
