@@ -78,6 +78,11 @@
 //     an ambiguous failure (a timeout after the script ran): the stray
 //     reservation over-counts until it expires, never under-counts.
 //
+//   - Metrics (RegisterMetrics): reservations by outcome (admitted,
+//     exceeded, local, unavailable, error), whether the counter store is
+//     up, the latency of each store call, and recipients replayed after an
+//     outage.
+//
 //   - Status.Used is committed + pending recipients of the tenant's budget;
 //     ResetsAt is when the oldest counted bucket leaves the window (now +
 //     window when nothing is counted). ExceededError.ResetsAt is when

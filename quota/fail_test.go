@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/outpost-mail/outpost/internal/store"
@@ -105,6 +106,10 @@ func TestFailPolicyRedisDiesAndReturns(t *testing.T) {
 	db := testenv.SQLite(t)
 	clk := newClock()
 	m := quota.NewManager(db, quota.NewRedisCounter(c, testenv.RedisPrefix(t)), testConfig(), nil, clk.Now)
+	reg := prometheus.NewPedanticRegistry()
+	if err := m.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
 	addTenant(t, db, m, "t", "trial")
 	addTenant(t, db, m, "p", "paid")
 
@@ -164,6 +169,24 @@ func TestFailPolicyRedisDiesAndReturns(t *testing.T) {
 	st := mustStatus(t, m, "p")
 	if st.Used != 45 || st.Limit != 200 {
 		t.Fatalf("status after recovery: %+v, want 20 replayed + 25 pending", st)
+	}
+
+	// The metrics tell the story.
+	if got := gatherValue(t, reg, "outpost_quota_store_up", ""); got != 1 {
+		t.Errorf("store_up = %v after recovery", got)
+	}
+	if got := gatherValue(t, reg, "outpost_quota_local_replayed_total", ""); got != 20 {
+		t.Errorf("local_replayed_total = %v, want 20", got)
+	}
+	// admitted: 3 before the outage, 1 trial and 25 paid after it.
+	if got := gatherValue(t, reg, "outpost_quota_reservations_total", "local"); got != 20 {
+		t.Errorf("reservations{local} = %v, want 20", got)
+	}
+	if got := gatherValue(t, reg, "outpost_quota_reservations_total", "admitted"); got != 29 {
+		t.Errorf("reservations{admitted} = %v, want 29", got)
+	}
+	if got := gatherValue(t, reg, "outpost_quota_reservations_total", "unavailable"); got < 11 {
+		t.Errorf("reservations{unavailable} = %v, want at least 11", got)
 	}
 }
 
@@ -250,4 +273,38 @@ func TestRunFlushesDailyUsage(t *testing.T) {
 	if sent != 7 || limit != 20 {
 		t.Fatalf("quota_daily = %d sent of %d", sent, limit)
 	}
+}
+
+// gatherValue returns the value of metric name (with label outcome, if
+// given) from reg.
+func gatherValue(t *testing.T, reg *prometheus.Registry, name, outcome string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			match := outcome == ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" && l.GetValue() == outcome {
+					match = true
+				}
+			}
+			if !match {
+				continue
+			}
+			switch {
+			case m.GetCounter() != nil:
+				return m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	t.Fatalf("metric %s{outcome=%q} not found", name, outcome)
+	return 0
 }

@@ -26,6 +26,7 @@ type Manager struct {
 	log    *slog.Logger
 	now    func() time.Time
 	newID  func() string
+	met    *metrics
 	failed atomic.Bool // last counter call failed (for logging transitions only)
 
 	mu    sync.Mutex
@@ -78,7 +79,7 @@ func NewManager(db *store.DB, c Counter, cfg Config, logger *slog.Logger, now fu
 	}
 	return &Manager{
 		db: db, c: c, local: newMemoryCounter(), cfg: cfg, log: logger, now: now,
-		newID: randomID,
+		newID: randomID, met: newMetrics(),
 		cache: map[string]limitEntry{},
 		daily: map[dayKey]*dayUsage{},
 		owed:  map[owedKey]int64{},
@@ -111,6 +112,26 @@ type Reservation struct {
 // the budget's window has no room, and an error matching ErrUnavailable when
 // the store is down and the fail policy refuses.
 func (m *Manager) Reserve(ctx context.Context, tenantID string, n int) (*Reservation, error) {
+	r, err := m.reserve(ctx, tenantID, n)
+	var outcome string
+	var ex *ExceededError
+	switch {
+	case err == nil && r.local:
+		outcome = outcomeLocal
+	case err == nil:
+		outcome = outcomeAdmitted
+	case errors.As(err, &ex):
+		outcome = outcomeExceeded
+	case errors.Is(err, ErrUnavailable):
+		outcome = outcomeUnavailable
+	default:
+		outcome = outcomeError
+	}
+	m.met.reservations.WithLabelValues(outcome).Inc()
+	return r, err
+}
+
+func (m *Manager) reserve(ctx context.Context, tenantID string, n int) (*Reservation, error) {
 	if n <= 0 {
 		return nil, invalid("reserve %d recipients", n)
 	}
@@ -121,7 +142,9 @@ func (m *Manager) Reserve(ctx context.Context, tenantID string, n int) (*Reserva
 	now := m.now()
 	req := m.request(lim.Budget, now)
 	req.ID, req.N, req.Limit, req.Expires = m.newID(), int64(n), lim.Limit, now.Add(m.cfg.ReservationTTL)
+	t0 := time.Now()
 	u, ok, err := m.c.Reserve(ctx, req)
+	m.met.storeLatency.Observe(time.Since(t0).Seconds())
 	local := false
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
@@ -187,7 +210,11 @@ func (r *Reservation) settle(ctx context.Context, commit bool) error {
 	if commit {
 		op, f = "commit", c.Commit
 	}
+	t0 := time.Now()
 	found, err := f(ctx, req)
+	if !r.local {
+		m.met.storeLatency.Observe(time.Since(t0).Seconds())
+	}
 	if err != nil {
 		if !r.local {
 			m.noteFailure(op, err)
@@ -257,6 +284,7 @@ func (m *Manager) Status(ctx context.Context, tenantID string) (Status, error) {
 }
 
 func (m *Manager) noteFailure(op string, err error) {
+	m.met.storeUp.Set(0)
 	if !m.failed.Swap(true) {
 		m.log.Error("quota: counter store unavailable; applying fail policy", "op", op, "err", err)
 	}
@@ -266,6 +294,7 @@ func (m *Manager) noteFailure(op string, err error) {
 // replays into the store what was admitted locally during the outage.
 func (m *Manager) noteSuccess(ctx context.Context) {
 	if m.failed.Load() && m.failed.Swap(false) {
+		m.met.storeUp.Set(1)
 		m.log.Info("quota: counter store available again")
 	}
 	if m.hasOwed.Load() {
@@ -313,6 +342,7 @@ func (m *Manager) replayOwed(ctx context.Context) {
 		m.mu.Unlock()
 	}
 	if replayed > 0 {
+		m.met.replayed.Add(float64(replayed))
 		m.log.Info("quota: replayed local admissions into the counter store", "recipients", replayed)
 	}
 }
