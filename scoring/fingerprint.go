@@ -50,6 +50,8 @@ func Similarity(a, b Fingerprint) float64 {
 	return 1 - float64(bits.OnesCount64(uint64(a^b)))/64
 }
 
+const maxFingerprintText = 32 << 10
+
 // synonyms folds words spammers swap between copies of a campaign onto one.
 var synonyms = map[string]string{
 	"purchase": "buy", "order": "buy", "cheap": "low", "inexpensive": "low", "affordable": "low",
@@ -78,6 +80,9 @@ var fpStop = map[string]bool{
 // tracking ids, URLs, addresses), capitalised words (names, greetings), and
 // stop words; a few synonyms folded onto one word.
 func FingerprintText(text string) Fingerprint {
+	if len(text) > maxFingerprintText {
+		text = text[:maxFingerprintText] // a campaign shows in its first pages
+	}
 	var t tokenizer
 	var v [64]int32
 	var prev uint64
@@ -106,11 +111,7 @@ func FingerprintText(text string) Fingerprint {
 		if n > 0 {
 			pair := mix64(prev*31 + h)
 			for i := range 64 {
-				if pair&(1<<i) != 0 {
-					v[i]++
-				} else {
-					v[i]--
-				}
+				v[i] += int32(pair>>i&1)*2 - 1
 			}
 		}
 		prev = h

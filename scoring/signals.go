@@ -415,27 +415,36 @@ func lookalike(host, domain string) (brand, why string) {
 		return "punycode", "internationalised (punycode) name that can imitate another"
 	}
 	label, _, _ := strings.Cut(domain, ".")
+	type part struct {
+		s   string
+		alt [2]string
+	}
+	var parts []part
+	for p := range strings.SplitSeq(label, "-") {
+		parts = append(parts, part{p, deleet(p)})
+	}
+	sub := strings.TrimSuffix(strings.TrimSuffix(host, domain), ".")
 	for _, b := range sortedBrands {
-		if brandOwns(b, domain) {
-			continue
-		}
 		if len(b) >= 4 && label != b {
-			for part := range strings.SplitSeq(label, "-") {
-				if d := deleet(part); part != b && (d[0] == b || d[1] == b) {
-					return b, "spells " + b + " with look-alike characters"
+			for _, p := range parts {
+				switch {
+				case p.s != b && (p.alt[0] == b || p.alt[1] == b):
+					why = "spells " + b + " with look-alike characters"
+				case len(b) >= 6 && editDistance1(p.s, b):
+					why = "is one letter away from " + b
+				case p.s == b:
+					why = "uses the name " + b + " in a domain that is not " + b + "'s"
+				default:
+					continue
 				}
-				if len(b) >= 6 && editDistance1(part, b) {
-					return b, "is one letter away from " + b
-				}
-				if part == b {
-					return b, "uses the name " + b + " in a domain that is not " + b + "'s"
+				if !brandOwns(b, domain) {
+					return b, why
 				}
 			}
 		}
 		// brand.com.evil.example: the brand's own domain name used as a
 		// subdomain of someone else's domain.
-		sub := strings.TrimSuffix(strings.TrimSuffix(host, domain), ".")
-		if i := strings.Index(sub, b+"."); i >= 0 && (i == 0 || sub[i-1] == '.') {
+		if i := strings.Index(sub, b+"."); i >= 0 && (i == 0 || sub[i-1] == '.') && !brandOwns(b, domain) {
 			rest := sub[i+len(b)+1:]
 			next, _, _ := strings.Cut(rest, ".")
 			if _, icann := publicsuffix.PublicSuffix(next); icann && next != "" && len(next) <= 3 {

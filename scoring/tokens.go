@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"unicode"
@@ -271,15 +272,9 @@ func (f *featurizer) extract(m *Message) []feat {
 	for _, a := range m.Attachments {
 		f.add(hashStr(nsStruct, "att:"+a.SniffedType), a.SniffedType)
 	}
-	slices.SortFunc(f.feats, func(a, b feat) int {
-		switch {
-		case a.h < b.h:
-			return -1
-		case a.h > b.h:
-			return 1
-		}
-		return strings.Compare(a.src, b.src)
-	})
+	// Sorting by hash alone is deterministic for a given message (pdqsort has
+	// no randomness), so which spelling names a feature is stable too.
+	slices.SortFunc(f.feats, func(a, b feat) int { return cmp.Compare(a.h, b.h) })
 	f.feats = slices.CompactFunc(f.feats, func(a, b feat) bool { return a.h == b.h })
 	return f.feats
 }
