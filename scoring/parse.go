@@ -56,6 +56,11 @@ type Message struct {
 	// Problems lists what could not be read (broken MIME, unknown charset,
 	// truncated parts...). A message with problems is Malformed.
 	Problems []string
+
+	// joined caches Text() for the lengths in text (a 1 MB message is read
+	// by several signals; joining it each time cost a copy each).
+	joined string
+	text   *[2]int
 }
 
 // Link is one hyperlink of a message.
@@ -89,6 +94,9 @@ func (m *Message) Malformed() bool { return len(m.Problems) > 0 }
 
 // Text returns all visible text: the plain parts, then the visible HTML text.
 func (m *Message) Text() string {
+	if m.text != nil && *m.text == [2]int{len(m.PlainText), len(m.HTMLText)} {
+		return m.joined
+	}
 	switch {
 	case m.PlainText == "":
 		return m.HTMLText
@@ -159,6 +167,8 @@ func (p *parser) finish() {
 	m.PlainText = p.plain.String()
 	m.HTMLText = p.html.String()
 	m.HiddenText = p.hidden.String()
+	m.joined = m.Text()
+	m.text = &[2]int{len(m.PlainText), len(m.HTMLText)}
 }
 
 func shortErr(err error) string {
