@@ -23,16 +23,19 @@ var _ Counter = (*SQLCounter)(nil)
 // NewSQLCounter returns a counter on db (migrated to 0002_quota).
 func NewSQLCounter(db *store.DB) *SQLCounter { return &SQLCounter{db: db} }
 
-// lock takes r.Budget's row lock and commits its expired reservations.
-func (sc *SQLCounter) lock(ctx context.Context, tx *store.Tx, r Request) error {
+// lock takes r.Budget's row lock, commits its expired reservations and
+// returns the recipients still pending.
+func (sc *SQLCounter) lock(ctx context.Context, tx *store.Tx, r Request) (pending int64, err error) {
 	now := r.Now.UnixMilli()
 	if _, err := tx.Exec(ctx, `INSERT INTO quota_counter_heads (budget_id, touched_at) VALUES (?, ?)
 		ON CONFLICT (budget_id) DO UPDATE SET touched_at = excluded.touched_at`, r.Budget, now); err != nil {
-		return fmt.Errorf("lock budget: %w", err)
+		return 0, fmt.Errorf("lock budget: %w", err)
 	}
-	rows, err := tx.Query(ctx, `SELECT id, n, expires_at FROM quota_reservations WHERE budget_id = ? AND expires_at <= ?`, r.Budget, now)
+	// One read for both the expired and the pending: reservations in flight
+	// are few (bounded by the relay's concurrency and by the limit).
+	rows, err := tx.Query(ctx, `SELECT id, n, expires_at FROM quota_reservations WHERE budget_id = ?`, r.Budget)
 	if err != nil {
-		return fmt.Errorf("expired reservations: %w", err)
+		return 0, fmt.Errorf("read reservations: %w", err)
 	}
 	type exp struct {
 		id         string
@@ -43,23 +46,27 @@ func (sc *SQLCounter) lock(ctx context.Context, tx *store.Tx, r Request) error {
 		var e exp
 		if err := rows.Scan(&e.id, &e.n, &e.expires); err != nil {
 			rows.Close()
-			return err
+			return 0, err
 		}
-		expired = append(expired, e)
+		if e.expires <= now {
+			expired = append(expired, e)
+		} else {
+			pending += e.n
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	for _, e := range expired {
 		if err := addBucket(ctx, tx, r.Budget, bucketStart(time.UnixMilli(e.expires), r.Bucket), e.n); err != nil {
-			return err
+			return 0, err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM quota_reservations WHERE id = ?`, e.id); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return pending, nil
 }
 
 func addBucket(ctx context.Context, tx *store.Tx, budget string, start, n int64) error {
@@ -71,24 +78,24 @@ func addBucket(ctx context.Context, tx *store.Tx, budget string, start, n int64)
 	return nil
 }
 
-// usage drops buckets that left the window and sums the rest. Callers hold
-// the budget's lock.
-func (sc *SQLCounter) usage(ctx context.Context, tx *store.Tx, r Request) (Usage, error) {
-	// A bucket counts while start + width > now - window.
-	cutoff := r.Now.UnixMilli() - r.Window.Milliseconds() - r.Bucket.Milliseconds()
-	if _, err := tx.Exec(ctx, `DELETE FROM quota_buckets WHERE budget_id = ? AND bucket_start <= ?`, r.Budget, cutoff); err != nil {
-		return Usage{}, fmt.Errorf("drop old buckets: %w", err)
-	}
+// usage sums the buckets still in the window, dropping the others, and
+// adds pending. Callers hold the budget's lock.
+func (sc *SQLCounter) usage(ctx context.Context, tx *store.Tx, r Request, pending int64) (Usage, error) {
 	rows, err := tx.Query(ctx, `SELECT bucket_start, count FROM quota_buckets WHERE budget_id = ? ORDER BY bucket_start`, r.Budget)
 	if err != nil {
 		return Usage{}, fmt.Errorf("read buckets: %w", err)
 	}
 	defer rows.Close()
-	var u Usage
+	u := Usage{Pending: pending}
+	stale := false
 	for rows.Next() {
 		var s, n int64
 		if err := rows.Scan(&s, &n); err != nil {
 			return Usage{}, err
+		}
+		if !counted(s, r.Now, r.Window, r.Bucket) {
+			stale = true
+			continue
 		}
 		u.Committed += n
 		u.Buckets = append(u.Buckets, Bucket{Start: time.UnixMilli(s).UTC(), Count: n})
@@ -96,8 +103,13 @@ func (sc *SQLCounter) usage(ctx context.Context, tx *store.Tx, r Request) (Usage
 	if err := rows.Err(); err != nil {
 		return Usage{}, err
 	}
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM quota_reservations WHERE budget_id = ?`, r.Budget).Scan(&u.Pending); err != nil {
-		return Usage{}, fmt.Errorf("sum pending: %w", err)
+	rows.Close()
+	if stale {
+		// A bucket counts while start + width > now - window.
+		cutoff := r.Now.UnixMilli() - r.Window.Milliseconds() - r.Bucket.Milliseconds()
+		if _, err := tx.Exec(ctx, `DELETE FROM quota_buckets WHERE budget_id = ? AND bucket_start <= ?`, r.Budget, cutoff); err != nil {
+			return Usage{}, fmt.Errorf("drop old buckets: %w", err)
+		}
 	}
 	return u, nil
 }
@@ -106,11 +118,11 @@ func (sc *SQLCounter) Reserve(ctx context.Context, r Request) (Usage, bool, erro
 	var u Usage
 	var ok bool
 	err := sc.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := sc.lock(ctx, tx, r); err != nil {
+		pending, err := sc.lock(ctx, tx, r)
+		if err != nil {
 			return err
 		}
-		var err error
-		if u, err = sc.usage(ctx, tx, r); err != nil {
+		if u, err = sc.usage(ctx, tx, r, pending); err != nil {
 			return err
 		}
 		if u.Used()+r.N > r.Limit {
@@ -134,7 +146,7 @@ func (sc *SQLCounter) Reserve(ctx context.Context, r Request) (Usage, bool, erro
 func (sc *SQLCounter) settle(ctx context.Context, r Request, commit bool) (bool, error) {
 	var found bool
 	err := sc.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := sc.lock(ctx, tx, r); err != nil {
+		if _, err := sc.lock(ctx, tx, r); err != nil {
 			return err
 		}
 		var n int64
@@ -173,11 +185,11 @@ func (sc *SQLCounter) Release(ctx context.Context, r Request) (bool, error) {
 func (sc *SQLCounter) Usage(ctx context.Context, r Request) (Usage, error) {
 	var u Usage
 	err := sc.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := sc.lock(ctx, tx, r); err != nil {
+		pending, err := sc.lock(ctx, tx, r)
+		if err != nil {
 			return err
 		}
-		var err error
-		u, err = sc.usage(ctx, tx, r)
+		u, err = sc.usage(ctx, tx, r, pending)
 		return err
 	})
 	if err != nil {
@@ -188,7 +200,7 @@ func (sc *SQLCounter) Usage(ctx context.Context, r Request) (Usage, error) {
 
 func (sc *SQLCounter) Add(ctx context.Context, r Request) error {
 	err := sc.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := sc.lock(ctx, tx, r); err != nil {
+		if _, err := sc.lock(ctx, tx, r); err != nil {
 			return err
 		}
 		return addBucket(ctx, tx, r.Budget, bucketStart(r.Now, r.Bucket), r.N)
