@@ -52,6 +52,9 @@ type session struct {
 	cancel  context.CancelFunc
 	tenant  string // authenticated tenant id ("" if none)
 
+	// mu serialises the transaction methods with a Logout that go-smtp may
+	// call from another goroutine (Server.Close at the end of Shutdown).
+	mu sync.Mutex
 	// the current transaction
 	txn     *Txn
 	qid     string
@@ -147,6 +150,8 @@ func suspended(id string) error {
 
 // Mail starts a transaction and proxies MAIL FROM to an upstream at once.
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	ss.endTxn("aborted")
 	if ss.s.isDraining() {
 		return smtpErr(421, 4, 3, 2, "shutting down; try again later")
@@ -178,6 +183,8 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 
 // Rcpt proxies RCPT TO; the upstream's answer is the client's answer.
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	if ss.txn == nil {
 		return smtpErr(503, 5, 5, 1, "MAIL first")
 	}
@@ -193,6 +200,8 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 // Data receives the body, checks it, runs quota and inspection and, when
 // relaying, answers only with the upstream's answer.
 func (ss *session) Data(r io.Reader) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	if ss.txn == nil {
 		return smtpErr(503, 5, 5, 1, "MAIL first")
 	}
@@ -509,11 +518,23 @@ func (ss *session) resetTxn() {
 }
 
 // Reset is called after DATA, on RSET and on a new EHLO.
-func (ss *session) Reset() { ss.endTxn("reset") }
+func (ss *session) Reset() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.endTxn("reset")
+}
 
-// Logout frees the session.
+// Logout frees the session. It may run on another goroutine than the
+// session's commands (when the server closes connections at shutdown): it
+// first cancels the session's context and unblocks the client connection,
+// so a command under way returns promptly, then closes the transaction.
 func (ss *session) Logout() error {
-	ss.endTxn("disconnect")
 	ss.cancel()
+	if ss.tc != nil && ss.s.base.Err() != nil { // shutdown's hard phase, not QUIT or STARTTLS
+		_ = ss.tc.Conn.SetDeadline(time.Now())
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.endTxn("disconnect")
 	return nil
 }
