@@ -1,6 +1,7 @@
 package smtpd_test
 
 import (
+	"context"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/emersion/go-sasl"
 
+	"github.com/outpost-mail/outpost/internal/store"
 	"github.com/outpost-mail/outpost/smtpd"
 	"github.com/outpost-mail/outpost/smtpd/smtptest"
 )
@@ -170,4 +172,22 @@ func TestHeaderFromUntrustedNetwork(t *testing.T) {
 	r.reply()
 	r.cmd("EHLO x")
 	wantPrefix(t, r.cmd("AUTH PLAIN "+base64.StdEncoding.EncodeToString([]byte("\x00acme\x00"+secret))), "523 5.7.10")
+}
+
+// A tenant suspended while its clients are connected is refused once the
+// tenant cache entry expires (TenantCacheTTL, on the injected clock).
+func TestSuspendedWhileConnected(t *testing.T) {
+	e := newEnv(t, nil, func(o *smtpd.Options) { o.TenantCacheTTL = 2 * time.Second })
+	c := e.client()
+	if err := send(c, "alice@example.com", []string{"bob@example.org"}, testMsg); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetTenantStatus(context.Background(), "acme", store.StatusSuspended, "test", "abuse"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(3 * time.Second)
+	wantReply(t, send(c, "alice@example.com", []string{"bob@example.org"}, testMsg), 550, "5.7.1", "tenant acme is suspended; contact support")
+	if n := e.ups[0].Count(); n != 1 {
+		t.Fatalf("upstream got %d messages", n)
+	}
 }
