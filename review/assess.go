@@ -203,7 +203,7 @@ type fpMatch struct {
 }
 
 func (s *Service) nearFingerprints(ctx context.Context, fp scoring.Fingerprint, since time.Time) ([]fpMatch, error) {
-	cond, args := bandWhere("f.", fp)
+	cond, args := bandWhere("f.", fp, 1)
 	rows, err := s.db.Query(ctx, `SELECT f.id, f.tenant_id, f.fp, f.n, f.max_score, f.rcpt_key, f.campaign_id, t.network, t.contact_domain, t.campaign_id
 		FROM review_fps f JOIN review_tenants t ON t.tenant_id = f.tenant_id
 		WHERE `+cond+` AND f.last_at >= ? LIMIT 5000`, append(args, ms(since))...)
@@ -234,44 +234,64 @@ type template struct {
 	Approved bool
 	MaxScore float64
 	LastAt   int64
+	// Over every template row in reach: tenants (summed), any approved,
+	// highest vouched-for score.
+	Evidence         int64
+	AnyApproved      bool
+	EvidenceMaxScore float64
 }
 
-func (s *Service) nearTemplate(ctx context.Context, fp scoring.Fingerprint) (template, bool, error) {
-	cond, args := bandWhere("", fp)
+func (s *Service) nearTemplate(ctx context.Context, fp scoring.Fingerprint, wide bool) (template, bool, error) {
+	radius, maxD := 1, s.o.MaxDistance
+	if wide {
+		radius, maxD = 2, s.o.TemplateWideDistance
+	}
+	cond, args := bandWhere("", fp, radius)
 	rows, err := s.db.Query(ctx, `SELECT id, fp, tenants, approved, max_score, last_at FROM review_templates WHERE `+cond+` LIMIT 500`, args...)
 	if err != nil {
 		return template{}, false, fmt.Errorf("review: template lookup: %w", err)
 	}
 	defer rows.Close()
-	best, bestD, found := template{}, 65, false
+	// The nearest row is the one learnTemplate extends; evidence is summed
+	// over every row in reach, since one template's copies (with their own
+	// line items, names and amounts) spread over several nearby rows.
+	var best template
+	bestD, found := 65, false
+	var tenants int64
+	var approved bool
+	var maxScore float64
 	for rows.Next() {
 		var t template
 		var f int64
-		var approved int
-		if err := rows.Scan(&t.ID, &f, &t.Tenants, &approved, &t.MaxScore, &t.LastAt); err != nil {
+		var a int
+		if err := rows.Scan(&t.ID, &f, &t.Tenants, &a, &t.MaxScore, &t.LastAt); err != nil {
 			return template{}, false, err
 		}
-		t.Approved = approved != 0
+		t.Approved = a != 0
 		d := distance(scoring.Fingerprint(f), fp)
-		if d > s.o.MaxDistance {
+		if d > maxD {
 			continue
 		}
-		// Prefer a proven template over a merely nearer one.
-		proven := t.Approved || t.Tenants >= int64(s.o.TemplateMinTenants)
-		bestProven := best.Approved || best.Tenants >= int64(s.o.TemplateMinTenants)
-		if !found || (proven && !bestProven) || (proven == bestProven && d < bestD) {
+		tenants += t.Tenants
+		approved = approved || t.Approved
+		maxScore = math.Max(maxScore, t.MaxScore)
+		if !found || d < bestD {
 			best, bestD, found = t, d, true
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return template{}, false, err
+	}
+	best.Evidence, best.AnyApproved, best.EvidenceMaxScore = tenants, approved, maxScore
 	return best, found, rows.Err()
 }
 
-func (t template) proven(min int) bool { return t.Approved || t.Tenants >= int64(min) }
+func (t template) proven(min int) bool { return t.AnyApproved || t.Evidence >= int64(min) }
 
 // learnTemplate counts a tenant vouched for (established and clean, or
 // approved by support) as a sender of fp, a copy of which scored score.
 func (s *Service) learnTemplate(ctx context.Context, tenantID string, fp scoring.Fingerprint, score float64, now time.Time) error {
-	t, ok, err := s.nearTemplate(ctx, fp)
+	t, ok, err := s.nearTemplate(ctx, fp, false)
 	if err != nil {
 		return err
 	}
@@ -390,13 +410,23 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 		if err != nil {
 			return Decision{}, err
 		}
-		tmpl, isTmpl, err := s.nearTemplate(ctx, fp)
+		tmpl, isTmpl, err := s.nearTemplate(ctx, fp, false)
 		if err != nil {
 			return Decision{}, err
 		}
 		isTmpl = isTmpl && tmpl.proven(s.o.TemplateMinTenants)
+		if !isTmpl && len(matches) > 0 && matches[0].TenantID != "" {
+			// Look-alikes exist: a template's copies (own line items,
+			// names, amounts) spread wider than a campaign's; look further.
+			tmpl, isTmpl, err = s.nearTemplate(ctx, fp, true)
+			if err != nil {
+				return Decision{}, err
+			}
+			isTmpl = isTmpl && tmpl.proven(s.o.TemplateMinTenants)
+		}
 		others := map[string]bool{}
 		maxScore, boost, why := score, false, []string{}
+		newLink := false
 		rk := rcptKey(m.To)
 		var otherIDs []int64
 		for i := range matches {
@@ -436,6 +466,7 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 		}
 		for _, l := range links {
 			if s.suspiciousLink(l, now) {
+				newLink = true
 				boost, why = true, append(why, fmt.Sprintf("new link domain %s in mail from %d young tenants", l.Domain, l.YoungTenants))
 				if l.CampaignID.Valid && campaignID == 0 && score >= s.o.SuspiciousScore {
 					campaignID = l.CampaignID.Int64
@@ -455,7 +486,8 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 		}
 		// A template's copy is clean when it scores no worse than the copies
 		// vouched-for tenants sent (or below SuspiciousScore).
-		templateClean := isTmpl && maxScore < math.Max(s.o.SuspiciousScore, tmpl.MaxScore+s.o.TemplateScoreMargin)
+		// A template copy that links to a suspicious new domain is not clean.
+		templateClean := isTmpl && !newLink && maxScore < math.Max(s.o.SuspiciousScore, tmpl.EvidenceMaxScore+s.o.TemplateScoreMargin)
 		switch {
 		case templateClean:
 			campaignID, formKind = 0, ""

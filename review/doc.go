@@ -63,7 +63,8 @@
 // only to the tenant's verified domains (Options.Domains) skips probation.
 // ReleaseDue then releases a message when the tenant is still active, its
 // score is below ProbationCleanScore (4) and no other young tenant sent
-// similar mail that is not a proven template; a look-alike extends the wait
+// similar mail that is not a proven template, nor the tenant itself
+// ProbationBulkCopies (5) copies of it; a look-alike extends the wait
 // by ProbationDelay up to ProbationMaxDelay (1h) after receipt, so a slow
 // campaign is recognised before its first copies go out; a dirty score opens
 // a holding case. Probation holds do not open cases.

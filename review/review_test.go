@@ -16,7 +16,7 @@ func TestBandWhereFindsDistanceSeven(t *testing.T) {
 	fp := fpSpam
 	for _, bitsSet := range [][]int{{}, {0}, {1, 17, 33, 49}, {0, 1, 16, 17, 32, 33, 48}, {3, 4, 5, 6, 7, 8, 9}} {
 		other := flip(fp, bitsSet...)
-		_, args := bandWhere("", fp)
+		_, args := bandWhere("", fp, 1)
 		ob := bands(other)
 		found := false
 		for i := range 4 {

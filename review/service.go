@@ -101,6 +101,7 @@ type Options struct {
 	CleanScore              float64       // 1.0
 	TemplateMinTenants      int           // 2 established tenants make content a template
 	TemplateScoreMargin     float64       // 1: a template copy may score this much above vouched-for copies
+	TemplateWideDistance    int           // 11 bits: how far a template's copies may spread (at most 11)
 	LinkWindow              time.Duration // 48h: a link domain is "new" this long
 	LinkMinTenants          int           // 3 young tenants
 
@@ -110,6 +111,7 @@ type Options struct {
 	ProbationDelay      time.Duration // 5 minutes
 	ProbationMaxDelay   time.Duration // 1 hour: the longest an unproven look-alike waits
 	ProbationCleanScore float64       // 4: above it a probation message goes to review
+	ProbationBulkCopies int           // 5 near-identical copies from one young tenant wait like look-alikes
 
 	// Holding.
 	HeldMaxCount int   // 500 messages per tenant
@@ -184,6 +186,10 @@ func (o *Options) defaults() error {
 	flt(&o.CleanScore, 1.0)
 	num(&o.TemplateMinTenants, 2)
 	flt(&o.TemplateScoreMargin, 1)
+	num(&o.TemplateWideDistance, 11)
+	if o.TemplateWideDistance > 11 {
+		return fmt.Errorf("review: TemplateWideDistance %d above 11: the band lookup cannot find it", o.TemplateWideDistance)
+	}
 	dur(&o.LinkWindow, 48*time.Hour)
 	num(&o.LinkMinTenants, 3)
 	dur(&o.ProbationAge, 7*24*time.Hour)
@@ -191,6 +197,7 @@ func (o *Options) defaults() error {
 	dur(&o.ProbationDelay, 5*time.Minute)
 	dur(&o.ProbationMaxDelay, time.Hour)
 	flt(&o.ProbationCleanScore, 4)
+	num(&o.ProbationBulkCopies, 5)
 	num(&o.HeldMaxCount, 500)
 	if o.HeldMaxBytes == 0 {
 		o.HeldMaxBytes = 50 << 20

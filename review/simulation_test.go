@@ -455,15 +455,17 @@ func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][
 	type heldRow struct {
 		queue, code, state string
 		received, decided  int64
+		tenant, subject    string
+		fp                 int64
 	}
 	var held []heldRow
-	rows, err = db.Query(ctx, `SELECT queue_id, code, state, received_at, COALESCE(decided_at, 0) FROM review_held`)
+	rows, err = db.Query(ctx, `SELECT queue_id, code, state, received_at, COALESCE(decided_at, 0), tenant_id, subject, fp FROM review_held`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for rows.Next() {
 		var h heldRow
-		if err := rows.Scan(&h.queue, &h.code, &h.state, &h.received, &h.decided); err != nil {
+		if err := rows.Scan(&h.queue, &h.code, &h.state, &h.received, &h.decided, &h.tenant, &h.subject, &h.fp); err != nil {
 			t.Fatal(err)
 		}
 		held = append(held, h)
@@ -491,6 +493,9 @@ func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][
 		if !released || d > limit {
 			honestPast++
 			pastBy[h.code]++
+			if os.Getenv("REVIEW_SIM_DEBUG") != "" {
+				t.Logf("honest past probation: %s %s %s %s %q %v after %v", h.queue, h.tenant, h.code, h.state, h.subject, scoring.Fingerprint(h.fp), d)
+			}
 		}
 	}
 	slices.Sort(delays)

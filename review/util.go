@@ -22,16 +22,26 @@ func bands(fp scoring.Fingerprint) [4]int64 {
 }
 
 // bandWhere returns a condition matching every stored fingerprint within
-// Hamming distance 7 of fp: 64 bits in four bands means some band differs in
-// at most one bit (pigeonhole), so each band is probed with its value and its
-// 16 one-bit neighbours, 68 indexed equality probes in all. The caller
-// filters the candidates by exact distance.
-func bandWhere(prefix string, fp scoring.Fingerprint) (string, []any) {
+// Hamming distance 4*radius+3 of fp. 64 bits in four bands: a fingerprint
+// within that distance differs from fp in at most radius bits in some band
+// (pigeonhole), so each band is probed with its value and every value within
+// radius bits of it: radius 1 is 17 probes a band (distance 7), radius 2 is
+// 137 (distance 11). The caller filters candidates by exact distance.
+func bandWhere(prefix string, fp scoring.Fingerprint, radius int) (string, []any) {
 	b := bands(fp)
 	var sb strings.Builder
-	args := make([]any, 0, 68)
+	var args []any
 	sb.WriteString("(")
 	for i := range 4 {
+		vals := []int64{b[i]}
+		for j := range 16 {
+			vals = append(vals, b[i]^(1<<j))
+			if radius >= 2 {
+				for k := j + 1; k < 16; k++ {
+					vals = append(vals, b[i]^(1<<j)^(1<<k))
+				}
+			}
+		}
 		if i > 0 {
 			sb.WriteString(" OR ")
 		}
@@ -39,11 +49,10 @@ func bandWhere(prefix string, fp scoring.Fingerprint) (string, []any) {
 		sb.WriteString("b")
 		sb.WriteByte(byte('0' + i))
 		sb.WriteString(" IN (?")
-		sb.WriteString(strings.Repeat(",?", 16))
+		sb.WriteString(strings.Repeat(",?", len(vals)-1))
 		sb.WriteString(")")
-		args = append(args, b[i])
-		for j := range 16 {
-			args = append(args, b[i]^(1<<j))
+		for _, v := range vals {
+			args = append(args, v)
 		}
 	}
 	sb.WriteString(")")

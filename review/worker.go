@@ -156,24 +156,26 @@ func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 	return st, nil
 }
 
-// unexplainedLookalike: another young tenant sent near-identical mail
-// within the campaign window and it is not a proven template.
+// unexplainedLookalike: near-identical mail that is not a proven template,
+// either from another young tenant within the campaign window, or in bulk
+// (ProbationBulkCopies copies) from this one: the first tenant of a campaign
+// waits for the next.
 func (s *Service) unexplainedLookalike(ctx context.Context, tenantID string, fp scoring.Fingerprint, now time.Time) (bool, error) {
 	matches, err := s.nearFingerprints(ctx, fp, now.Add(-s.o.CampaignWindow))
 	if err != nil {
 		return false, err
 	}
-	other := false
+	suspicious := false
 	for _, m := range matches {
-		if m.TenantID != tenantID {
-			other = true
+		if m.TenantID != tenantID || m.N >= int64(s.o.ProbationBulkCopies) {
+			suspicious = true
 			break
 		}
 	}
-	if !other {
+	if !suspicious {
 		return false, nil
 	}
-	t, ok, err := s.nearTemplate(ctx, fp)
+	t, ok, err := s.nearTemplate(ctx, fp, true)
 	if err != nil {
 		return false, err
 	}
