@@ -63,3 +63,21 @@ func TestAuthLimiter(t *testing.T) {
 		t.Fatal("still blocked after the cool-down")
 	}
 }
+
+// AllowInsecureAuth is honoured for loopback clients only.
+func TestInsecureAuthOnlyLoopback(t *testing.T) {
+	s := &Server{opts: Options{AllowInsecureAuth: true}}
+	for ip, want := range map[string]bool{"127.0.0.1": true, "::1": true, "192.0.2.1": false, "10.0.0.1": false} {
+		ss := &session{s: s, ip: netip.MustParseAddr(ip)}
+		if got := ss.authAllowed(); got != want {
+			t.Errorf("%s: auth allowed without TLS = %v, want %v", ip, got, want)
+		}
+		if got := len(ss.AuthMechanisms()) > 0; got != want {
+			t.Errorf("%s: AUTH advertised = %v, want %v", ip, got, want)
+		}
+	}
+	s.opts.AllowInsecureAuth = false
+	if (&session{s: s, ip: netip.MustParseAddr("127.0.0.1")}).authAllowed() {
+		t.Error("insecure auth allowed without the option")
+	}
+}

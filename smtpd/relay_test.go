@@ -337,3 +337,53 @@ func TestUpstreamAuthFailure(t *testing.T) {
 	})
 	wantReply(t, send(e.client(), "alice@example.com", []string{"bob@example.org"}, testMsg), 451, "4.4.1")
 }
+
+// A pooled connection the upstream dropped is replaced without the client
+// noticing; old connections are retired after UpstreamMaxAge.
+func TestPoolStaleAndMaxAge(t *testing.T) {
+	up := smtptest.New(t, smtptest.Options{})
+	e := newEnv(t, []*smtptest.Upstream{up}, func(o *smtpd.Options) {
+		o.UpstreamIdleCheck = 10 * time.Second
+		o.UpstreamMaxAge = time.Minute
+	})
+	c := e.client()
+	msg := func() {
+		t.Helper()
+		if err := send(c, "alice@example.com", []string{"bob@example.org"}, testMsg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msg()
+	// the upstream restarts: the pooled connection is dead
+	up.Stop()
+	up.Start()
+	msg() // MAIL fails on the stale connection, retried on a new one
+	up.Stop()
+	up.Start()
+	e.clock.Advance(11 * time.Second)
+	msg() // idle long enough for a NOOP check, which fails: new connection
+	if _, total := up.Conns(); total != 3 {
+		t.Fatalf("%d upstream connections, want 3", total)
+	}
+	msg() // reused
+	e.clock.Advance(2 * time.Minute)
+	msg() // too old: retired, a new one is dialled
+	if _, total := up.Conns(); total != 4 {
+		t.Fatalf("%d upstream connections, want 4", total)
+	}
+	if n := up.Count(); n != 5 {
+		t.Fatalf("upstream got %d messages, want 5", n)
+	}
+}
+
+// MAIL refused by the upstream is passed back with its code.
+func TestMailRefusalPassedBack(t *testing.T) {
+	up := smtptest.New(t, smtptest.Options{Mail: func(from string) error {
+		return smtptest.ErrReply(550, 5, 7, 1, "sender "+from+" not allowed")
+	}})
+	e := newEnv(t, []*smtptest.Upstream{up})
+	wantReply(t, e.client().Mail("alice@example.com", nil), 550, "5.7.1", "sender alice@example.com not allowed")
+	if l := e.logs.Transactions(t); len(l) != 1 || l[0]["outcome"] != "rejected" {
+		t.Fatalf("log %v", l)
+	}
+}

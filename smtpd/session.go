@@ -173,7 +173,11 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	txn, err := ss.s.relay.Begin(ctx, from, &up)
 	if err != nil {
 		se := ss.replyFor(err)
-		ss.logTxn(outcomeFailed, "upstream.mail", "", se, 0)
+		outcome := outcomeFailed
+		if se.Code >= 500 {
+			outcome = outcomeRejected
+		}
+		ss.logTxn(outcome, "upstream.mail", "", se, 0)
 		ss.resetTxn()
 		return se
 	}
