@@ -54,7 +54,9 @@ type DKIMKeySource interface {
 	DKIMKeys(ctx context.Context) ([]store.DKIMKey, error)
 }
 
-// Message is one received message, as Inspector and Holder see it.
+// Message is one received message, as Inspector and Holder see it. The
+// Inspector sees smtpd's pooled buffer in Raw: it must not keep Raw after
+// Inspect returns (copy what it needs). A Holder gets a Message of its own.
 type Message struct {
 	QueueID   string // outpost's id for this transaction
 	Tenant    store.Tenant

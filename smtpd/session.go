@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -289,7 +290,7 @@ func (ss *session) finish(ctx context.Context, body []byte) error {
 	rb = appendWithoutTenantHeader(rb, body, h.hdrEnd)
 	raw := rb
 	msg := &Message{QueueID: ss.qid, Tenant: t, RemoteIP: ss.ip, Helo: ss.c.Hostname(), From: ss.from,
-		To: ss.rcpts, Raw: raw, MessageID: h.messageID, Received: now}
+		To: slices.Clone(ss.rcpts), Raw: raw, MessageID: h.messageID, Received: now}
 
 	res, err := s.opts.Quota.Reserve(ctx, t.ID, len(ss.rcpts))
 	if err != nil {
@@ -321,7 +322,9 @@ func (ss *session) finish(ctx context.Context, body []byte) error {
 			ss.logMsg(msg, outcomeFailed, "hold.no_holder", "", errTemp)
 			return errTemp
 		}
-		if err := s.opts.Holder.Hold(ctx, msg, d); err != nil {
+		held := *msg
+		held.Raw = bytes.Clone(msg.Raw) // the Holder may keep it; ours is pooled
+		if err := s.opts.Holder.Hold(ctx, &held, d); err != nil {
 			s.log.Error("hold failed", "conn", ss.id, "tenant", t.ID, "err", err)
 			ss.release(ctx, res)
 			ss.logMsg(msg, outcomeFailed, "hold.error", "", errTemp)
