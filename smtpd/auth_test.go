@@ -130,6 +130,9 @@ func TestTrustedNetworkHeader(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("upstream got %d messages", len(got))
 	}
+	if l := e.logs.Transactions(t); len(l) != 1 || l[0]["tenant"] != "acme" || l[0]["outcome"] != "relayed" {
+		t.Fatalf("log for the trusted path: %v", l)
+	}
 	rec, rest, _ := cutReceived(got[0].Data)
 	if string(rest) != testMsg {
 		t.Fatalf("header not stripped or message changed: %q", rest)

@@ -63,6 +63,9 @@ type session struct {
 	rcpts   []string
 	started time.Time
 	logged  bool
+	// txTenant is the tenant the current message is for (from AUTH or the
+	// trusted header), for the log line
+	txTenant string
 }
 
 var (
@@ -161,6 +164,7 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 		return errAuthRequired
 	}
 	ss.qid, ss.from, ss.rcpts, ss.started, ss.logged = ss.s.newID(), from, ss.rcpts[:0], time.Now(), false
+	ss.txTenant = ss.tenant
 	if ss.tc != nil {
 		ss.tc.setInTxn(true)
 	}
@@ -262,6 +266,7 @@ func (ss *session) finish(ctx context.Context, body []byte) error {
 	case id == "":
 		id = h.tenant
 	}
+	ss.txTenant = sanitizeToken(id)
 	var t store.Tenant
 	var err error
 	if store.ValidTenantID(id) {
@@ -285,6 +290,7 @@ func (ss *session) finish(ctx context.Context, body []byte) error {
 	out := bufPool.Get().(*bytes.Buffer)
 	out.Reset()
 	defer putBuf(out)
+	out.Grow(len(body) + 1024) // room for the Received header: no reallocation
 	rb := out.AvailableBuffer()
 	rb = ss.appendReceived(rb, t.ID, now)
 	rb = appendWithoutTenantHeader(rb, body, h.hdrEnd)
@@ -489,7 +495,7 @@ func (ss *session) log(outcome, code, msgID, upstream string, se *smtp.SMTPError
 	ss.s.log.LogAttrs(ss.ctx, lvl, "smtp transaction",
 		slog.String("conn", ss.id),
 		slog.String("queue_id", ss.qid),
-		slog.String("tenant", ss.tenant),
+		slog.String("tenant", ss.txTenant),
 		slog.String("message_id", msgID),
 		slog.Int("rcpts", len(ss.rcpts)),
 		slog.String("outcome", outcome),
