@@ -40,7 +40,7 @@ type Server struct {
 	conns    map[*trackedConn]struct{}
 	perIP    map[netip.Addr]int
 	addr     net.Addr
-	draining bool
+	draining atomic.Bool // written under mu
 	drained  chan struct{} // closed when draining and no connection is left
 	shutOnce sync.Once
 }
@@ -148,7 +148,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.shutOnce.Do(func() {
 		s.mu.Lock()
-		s.draining = true
+		s.draining.Store(true)
 		s.drained = make(chan struct{})
 		if len(s.conns) == 0 {
 			close(s.drained)
@@ -206,7 +206,7 @@ func (s *Server) admit(ip netip.Addr) (string, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case s.draining:
+	case s.draining.Load():
 		return "shutdown", "421 4.3.2 " + s.opts.Hostname + " is shutting down; try again later"
 	case len(s.conns) >= s.opts.MaxConns:
 		return "max_conns", "421 4.7.0 too many connections; try again later"
@@ -237,7 +237,7 @@ func (l *listener) Accept() (net.Conn, error) {
 		}
 		tc := &trackedConn{Conn: c, s: l.s, ip: ip}
 		l.s.mu.Lock()
-		if l.s.draining { // raced with Shutdown
+		if l.s.draining.Load() { // raced with Shutdown
 			l.s.mu.Unlock()
 			_, _ = c.Write([]byte("421 4.3.2 shutting down\r\n"))
 			_ = c.Close()
@@ -297,7 +297,7 @@ func (c *trackedConn) Close() error {
 		if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
 			delete(s.perIP, c.ip)
 		}
-		if s.draining && len(s.conns) == 0 {
+		if s.draining.Load() && len(s.conns) == 0 {
 			close(s.drained)
 		}
 		s.mu.Unlock()
@@ -305,11 +305,7 @@ func (c *trackedConn) Close() error {
 	return err
 }
 
-func (s *Server) isDraining() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.draining
-}
+func (s *Server) isDraining() bool { return s.draining.Load() }
 
 func addrIP(a net.Addr) netip.Addr {
 	if ta, ok := a.(*net.TCPAddr); ok {

@@ -516,9 +516,13 @@ func (ss *session) endTxn(why string) {
 	if !ss.logged {
 		ss.logTxn(outcomeFailed, "smtp."+why, ss.txn.Upstream(), nil, 0)
 	}
-	ctx, cancel := ss.cmdCtx(ss.s.opts.CommandTimeout)
-	ss.txn.Close(ctx)
-	cancel()
+	if ss.txn.done || ss.txn.c.broken { // no RSET to send: no I/O, no timer
+		ss.txn.Close(ss.ctx)
+	} else {
+		ctx, cancel := ss.cmdCtx(ss.s.opts.CommandTimeout)
+		ss.txn.Close(ctx)
+		cancel()
+	}
 	ss.resetTxn()
 }
 
