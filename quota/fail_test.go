@@ -50,7 +50,7 @@ func isUnavailable(err error) bool {
 // TestFailPolicyClosedPort: Redis unreachable from the start.
 func TestFailPolicyClosedPort(t *testing.T) {
 	ctx := context.Background()
-	c := failClient("127.0.0.1:" + strconv.Itoa(freePort(t))) // nothing listens there
+	c := failClient("127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))) // nothing listens there
 	t.Cleanup(func() { c.Close() })
 	db := testenv.SQLite(t)
 	var logs syncBuffer
@@ -100,8 +100,8 @@ func TestFailPolicyClosedPort(t *testing.T) {
 // then restarts it on the same port: the same Manager recovers on its own.
 func TestFailPolicyRedisDiesAndReturns(t *testing.T) {
 	ctx := context.Background()
-	srv := startRedis(t)
-	c := failClient(srv.addr())
+	srv := testenv.StartRedis(t)
+	c := failClient(srv.Addr())
 	t.Cleanup(func() { c.Close() })
 	db := testenv.SQLite(t)
 	clk := newClock()
@@ -118,7 +118,7 @@ func TestFailPolicyRedisDiesAndReturns(t *testing.T) {
 	commitN(t, m, "p", 150)
 	inflight := mustReserve(t, m, "p", 1)
 
-	srv.kill()
+	srv.Kill()
 
 	if _, err := m.Reserve(ctx, "t", 1); !isUnavailable(err) {
 		t.Fatalf("trial after Redis died: %v", err)
@@ -142,7 +142,7 @@ func TestFailPolicyRedisDiesAndReturns(t *testing.T) {
 		t.Fatalf("paid admitted %d during the outage, want the local limit 20", admitted)
 	}
 
-	srv.start(t) // same port, empty (no persistence)
+	srv.Start(t) // same port, empty (no persistence)
 
 	// Recovery without a new Manager. After PoolSize failed dials go-redis
 	// fails fast and probes the server once a second, so recovery takes up
@@ -194,7 +194,7 @@ func TestFailPolicyRedisDiesAndReturns(t *testing.T) {
 // a zero fraction admits nothing.
 func TestFailPolicyConfigurable(t *testing.T) {
 	ctx := context.Background()
-	c := failClient("127.0.0.1:" + strconv.Itoa(freePort(t)))
+	c := failClient("127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)))
 	t.Cleanup(func() { c.Close() })
 	db := testenv.SQLite(t)
 	cfg := testConfig()

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -346,6 +347,43 @@ func TestQuotaExactThreeInstancesSharedRedis(t *testing.T) {
 	checkExact(t, up, quotaRace(t, servers, tenant, 200), 20)
 }
 
+func TestQuotaExactThreeInstancesRedisCluster(t *testing.T) {
+	t.Parallel()
+	cluster := testenv.StartRedisCluster(t, 3)
+	dsn := testenv.PostgresDSN(t)
+	outpostBinary(t)
+	up := smtptest.New(t, smtptest.Options{Sink: true})
+	cli(t, "migrate", "--db", dsn)
+	var tenants []string
+	for range 3 { // three tenants, so budgets land on different masters
+		id := testenv.RandomName("trial-")
+		cli(t, "tenant", "add", id, "--db", dsn)
+		tenants = append(tenants, id)
+	}
+	var servers []*server
+	for range 3 {
+		servers = append(servers, startServe(t, "--data-dir", t.TempDir(), "--db", dsn, "--redis", strings.Join(cluster, ","),
+			"--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", "300"))
+	}
+	for i, tenant := range tenants {
+		results := quotaRace(t, servers, tenant, 100)
+		ok := 0
+		for _, r := range results {
+			if r.code == 250 {
+				ok++
+			} else if r.code != 451 || r.enhanced != (smtp.EnhancedCode{4, 7, 1}) {
+				t.Errorf("unexpected reply: %v", r)
+			}
+		}
+		if ok != 20 {
+			t.Errorf("tenant %d: %d accepted, want exactly 20", i, ok)
+		}
+	}
+	if n := up.Count(); n != 60 {
+		t.Errorf("upstream received %d messages, want exactly 3 × 20", n)
+	}
+}
+
 func TestQuotaExactEmbedded(t *testing.T) {
 	t.Parallel()
 	up := smtptest.New(t, smtptest.Options{Sink: true})
@@ -528,5 +566,47 @@ func TestBinaryDKIMSignsWithTheKeyTheCLIAdded(t *testing.T) {
 		if strings.Contains(string(m.Data), "X-Outpost-Tenant") {
 			t.Errorf("X-Outpost-Tenant reached the upstream")
 		}
+	}
+}
+
+// TestBinaryTemporaryUpstreamFailureBurnsNoQuota: the upstream answers 451
+// once; the client is told to retry, and the retried message is counted once.
+func TestBinaryTemporaryUpstreamFailureBurnsNoQuota(t *testing.T) {
+	t.Parallel()
+	var refuse atomic.Bool
+	refuse.Store(true)
+	up := smtptest.New(t, smtptest.Options{Data: func(*smtptest.Envelope) error {
+		if refuse.Load() {
+			return smtptest.ErrReply(451, 4, 3, 0, "try later")
+		}
+		return nil
+	}})
+	dir := t.TempDir()
+	tenant := testenv.RandomName("t")
+	cli(t, "tenant", "add", tenant, "--data-dir", dir)
+	srv := startServe(t, "--data-dir", dir, "--upstreams", up.Addr(), "--trusted-nets", "127.0.0.1/32")
+	used := func() int64 {
+		var q struct {
+			Quota struct{ Used int64 } `json:"quota"`
+		}
+		if err := json.Unmarshal([]byte(cli(t, "tenant", "show", tenant, "--data-dir", dir)), &q); err != nil {
+			t.Fatal(err)
+		}
+		return q.Quota.Used
+	}
+	body := "X-Outpost-Tenant: " + tenant + "\r\n" + message("billing@"+tenant+".example", "a@example.org", "Invoice 9", "Invoice 9 is attached.")
+	opts := sendOpts{from: "billing@" + tenant + ".example", to: []string{"a@example.org", "b@example.org"}, body: body}
+	if res := send(srv.smtp, opts); res.code != 451 {
+		t.Fatalf("upstream refusing temporarily: %v, want 451 passed back", res)
+	}
+	if u := used(); u != 0 {
+		t.Fatalf("quota used %d after a temporary failure, want 0", u)
+	}
+	refuse.Store(false)
+	if res := send(srv.smtp, opts); res.code != 250 {
+		t.Fatalf("retry: %v", res)
+	}
+	if u := used(); u != 2 {
+		t.Fatalf("quota used %d after the retried 2-recipient message, want 2", u)
 	}
 }

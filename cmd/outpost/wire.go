@@ -39,6 +39,11 @@ func wire(ctx context.Context, c serveConfig, db *store.DB, log *slog.Logger, re
 	}
 	w.quotaMgr, w.quota, w.quotaDesc = qm, quotaGate{qm}, desc
 	w.closers = append(w.closers, closer)
+	if err := qm.RegisterMetrics(reg); err != nil {
+		return nil, err
+	}
+	// Flushes the daily usage tallies the earned-raise proposals read.
+	w.workers = append(w.workers, func(ctx context.Context) { qm.Run(ctx, time.Minute) })
 	sc, err := newScorer(c, db)
 	if err != nil {
 		return nil, err

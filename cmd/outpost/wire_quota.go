@@ -30,6 +30,14 @@ func (g quotaGate) Reserve(ctx context.Context, tenant string, n int) (smtpd.Res
 
 var _ smtpd.Quota = quotaGate{}
 
+// Redis timeouts are short on purpose: when Redis is down, the quota fail
+// policy should answer within a fraction of a second, not after go-redis's
+// default retries (several hundred ms per request).
+const (
+	redisTimeout    = 200 * time.Millisecond
+	redisMaxRetries = 1
+)
+
 // newRedis makes a client from --redis: "host:port", "redis://…" /
 // "rediss://…", or a comma-separated list of host:port for Redis Cluster.
 func newRedis(spec string) (redis.UniversalClient, error) {
@@ -38,15 +46,18 @@ func newRedis(spec string) (redis.UniversalClient, error) {
 	case len(addrs) == 0:
 		return nil, errors.New("empty --redis")
 	case len(addrs) > 1:
-		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs}), nil
-	case strings.Contains(addrs[0], "://"):
-		opt, err := redis.ParseURL(addrs[0])
-		if err != nil {
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs,
+			DialTimeout: redisTimeout, ReadTimeout: redisTimeout, WriteTimeout: redisTimeout, MaxRetries: redisMaxRetries}), nil
+	}
+	opt := &redis.Options{Addr: addrs[0]}
+	if strings.Contains(addrs[0], "://") {
+		var err error
+		if opt, err = redis.ParseURL(addrs[0]); err != nil {
 			return nil, fmt.Errorf("--redis: %w", err)
 		}
-		return redis.NewClient(opt), nil
 	}
-	return redis.NewClient(&redis.Options{Addr: addrs[0]}), nil
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = redisTimeout, redisTimeout, redisTimeout, redisMaxRetries
+	return redis.NewClient(opt), nil
 }
 
 // newQuota builds the quota manager: Redis counters when --redis is set,
