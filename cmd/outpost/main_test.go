@@ -154,3 +154,26 @@ func TestMigrateReportsAndIsIdempotent(t *testing.T) {
 		t.Fatalf("second migrate: %d %q", code, out)
 	}
 }
+
+func TestTenantQuotaCommands(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCLI(t, "tenant", "add", "ladder", "--data-dir", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := runCLI(t, "tenant", "raise", "ladder", "--data-dir", dir); code == 0 {
+		t.Fatalf("raise without a reason must be refused; stderr %q", errs)
+	}
+	code, out, errs := runCLI(t, "tenant", "raise", "ladder", "--reason", "read 20 samples, all invoices", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "20 → 40") {
+		t.Fatalf("raise: %d %q %q", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "tenant", "plan", "ladder", "paid", "--reason", "paid by bank transfer", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "trial → paid") || !strings.Contains(out, "40 → 200") {
+		t.Fatalf("plan: %d %q %q", code, out, errs)
+	}
+	code, out, _ = runCLI(t, "tenant", "quota", "ladder", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "limit 200/24h, used 0, remaining 200") ||
+		!strings.Contains(out, "read 20 samples, all invoices") || !strings.Contains(out, "paid by bank transfer") {
+		t.Fatalf("quota: %d\n%s", code, out)
+	}
+}
