@@ -97,8 +97,11 @@ type Report struct {
 	HardHamHeld    int
 	SpamHeld       int
 	HardHamHeldIDs []string `json:",omitempty"`
-	MessagesPerSec float64  // Score throughput on the whole messages (one core)
-	BayesOnlyAUC   float64  // AUC of the classifier alone, for comparison
+	// At the scorer's reject threshold.
+	RejectThreshold           float64
+	SpamRejected, HamRejected int
+	MessagesPerSec            float64 // Score throughput on the whole messages (one core)
+	BayesOnlyAUC              float64 // AUC of the classifier alone, for comparison
 	// The classifier alone, for comparison.
 	BayesCaughtAt1, BayesCaughtAt01 float64
 }
@@ -116,6 +119,7 @@ func (r Report) String() string {
 	fmt.Fprintf(&b, "caught @0.1%%  %.2f%% of spam (threshold %.2f; hard_ham flagged %d)\n", 100*r.CaughtAt01, r.ThresholdAt01, r.HardHamFPAt01)
 	fmt.Fprintf(&b, "classifier alone: caught @1%% %.2f%%, @0.1%% %.2f%%\n", 100*r.BayesCaughtAt1, 100*r.BayesCaughtAt01)
 	fmt.Fprintf(&b, "at hold %.1f   spam held %d/%d, ham held %d/%d, hard_ham held %d/%d\n", r.HoldThreshold, r.SpamHeld, r.Spam, r.HamHeld, r.Ham, r.HardHamHeld, r.HardHam)
+	fmt.Fprintf(&b, "at reject %.1f spam rejected %d/%d, ham rejected %d/%d\n", r.RejectThreshold, r.SpamRejected, r.Spam, r.HamRejected, r.Ham)
 	if len(r.HardHamHeldIDs) > 0 {
 		fmt.Fprintf(&b, "hard_ham held %s\n", strings.Join(r.HardHamHeldIDs, " "))
 	}
@@ -145,7 +149,7 @@ func Evaluate(ctx context.Context, s *Scorer, msgs []Labeled) (Report, error) {
 		res[i] = scored{l: &msgs[i], score: r.Score, bayes: r.Bayes}
 	}
 	el := time.Since(start)
-	rep := summarize(res, s.opts.HoldThreshold)
+	rep := summarize(res, s.opts.HoldThreshold, s.opts.RejectThreshold)
 	if el > 0 {
 		rep.MessagesPerSec = float64(len(msgs)) / el.Seconds()
 	}
@@ -215,15 +219,24 @@ func crossValidateScores(ctx context.Context, msgs []Labeled, k int, opts Option
 			res[i] = scored{l: &msgs[i], score: sc, bayes: z}
 		}
 	}
-	rep := summarize(res, s.opts.HoldThreshold)
+	rep := summarize(res, s.opts.HoldThreshold, s.opts.RejectThreshold)
 	rep.Folds = k
 	return res, rep, nil
 }
 
-func summarize(res []scored, hold float64) Report {
+func summarize(res []scored, hold, reject float64) Report {
 	var r Report
 	r.Messages = len(res)
-	r.HoldThreshold = hold
+	r.HoldThreshold, r.RejectThreshold = hold, reject
+	for _, x := range res {
+		if x.score >= reject {
+			if x.l.Spam {
+				r.SpamRejected++
+			} else {
+				r.HamRejected++
+			}
+		}
+	}
 	var spam, ham []float64
 	var spamB, hamB []float64
 	for _, x := range res {

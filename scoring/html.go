@@ -292,6 +292,12 @@ func urlHost(raw string) string {
 // hexadecimal and octal forms browsers accept (http://3106302921/).
 func isIPLiteral(host string) bool {
 	h := strings.Trim(host, "[]")
+	for i := 0; i < len(h); i++ {
+		// Fast path: a name with a letter beyond a-f (or x) is no IP.
+		if c := h[i] | 0x20; c > 'f' && c != 'x' {
+			return false
+		}
+	}
 	if net.ParseIP(h) != nil {
 		return true
 	}

@@ -376,7 +376,8 @@ func guessType(ct string) string {
 // errors and truncation, and discards the rest (bounded by the raw size).
 func readCapped(r io.Reader, n int, m *Message) string {
 	var buf bytes.Buffer
-	_, err := io.Copy(&buf, io.LimitReader(r, int64(n)))
+	buf.Grow(4096)
+	_, err := buf.ReadFrom(io.LimitReader(r, int64(n)))
 	if err != nil {
 		m.problem("undecodable body (bad base64, quoted-printable or charset data)")
 	}

@@ -48,7 +48,7 @@ type Result struct {
 // Options configure a Scorer. The zero value is usable.
 type Options struct {
 	// HoldThreshold and RejectThreshold: a score at or above them holds or
-	// rejects the message. Defaults 5 and 12.
+	// rejects the message. Defaults 5 and 14 (see doc.go).
 	HoldThreshold, RejectThreshold float64
 	// Model is the classifier to use; nil means: the Store's model if it has
 	// one, else the default model embedded in the binary.
@@ -63,7 +63,7 @@ type Options struct {
 
 const (
 	DefaultHoldThreshold   = 5.0
-	DefaultRejectThreshold = 12.0
+	DefaultRejectThreshold = 14.0
 )
 
 // Scorer scores messages. It is safe for concurrent use.

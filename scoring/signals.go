@@ -31,7 +31,7 @@ type analysis struct {
 func analyze(m *Message, lex *lexicon) *analysis {
 	a := &analysis{m: m, text: m.Text()}
 	var t tokenizer
-	var hs []uint32
+	hs := make([]uint32, 0, 16+len(a.text)/6)
 	add := func(tok []byte, _ string) { hs = append(hs, hashBytes('w', tok)) }
 	t.each(m.Subject, add)
 	hs = append(hs, 0) // no phrase spans subject and body

@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 	"unicode"
@@ -194,6 +193,8 @@ var homoglyphs = map[rune]byte{
 type featurizer struct {
 	tok   tokenizer
 	feats []feat
+	out   []feat
+	keys  []uint64
 }
 
 func (f *featurizer) add(h uint32, src string) {
@@ -272,9 +273,21 @@ func (f *featurizer) extract(m *Message) []feat {
 	for _, a := range m.Attachments {
 		f.add(hashStr(nsStruct, "att:"+a.SniffedType), a.SniffedType)
 	}
-	// Sorting by hash alone is deterministic for a given message (pdqsort has
-	// no randomness), so which spelling names a feature is stable too.
-	slices.SortFunc(f.feats, func(a, b feat) int { return cmp.Compare(a.h, b.h) })
-	f.feats = slices.CompactFunc(f.feats, func(a, b feat) bool { return a.h == b.h })
+	// Deduplicate by sorting hash<<32|position as plain integers (several
+	// times faster than sorting the structs); the first spelling of a
+	// feature names it.
+	f.keys = f.keys[:0]
+	for i, ft := range f.feats {
+		f.keys = append(f.keys, uint64(ft.h)<<32|uint64(i))
+	}
+	slices.Sort(f.keys)
+	f.out = f.out[:0]
+	for i, k := range f.keys {
+		if i > 0 && k>>32 == f.keys[i-1]>>32 {
+			continue
+		}
+		f.out = append(f.out, f.feats[uint32(k)])
+	}
+	f.feats, f.out = f.out, f.feats
 	return f.feats
 }
