@@ -202,9 +202,9 @@ type fpMatch struct {
 	TenantCampaign sql.NullInt64
 }
 
-func (s *Service) nearFingerprints(ctx context.Context, fp scoring.Fingerprint, since time.Time) ([]fpMatch, error) {
+func (s *Service) nearFingerprints(ctx context.Context, q querier, fp scoring.Fingerprint, since time.Time) ([]fpMatch, error) {
 	cond, args := bandWhere("f.", fp, 1)
-	rows, err := s.db.Query(ctx, `SELECT f.id, f.tenant_id, f.fp, f.n, f.max_score, f.rcpt_key, f.campaign_id, t.network, t.contact_domain, t.campaign_id
+	rows, err := q.Query(ctx, `SELECT f.id, f.tenant_id, f.fp, f.n, f.max_score, f.rcpt_key, f.campaign_id, t.network, t.contact_domain, t.campaign_id
 		FROM review_fps f JOIN review_tenants t ON t.tenant_id = f.tenant_id
 		WHERE `+cond+` AND f.last_at >= ? LIMIT 5000`, append(args, ms(since))...)
 	if err != nil {
@@ -241,13 +241,13 @@ type template struct {
 	EvidenceMaxScore float64
 }
 
-func (s *Service) nearTemplate(ctx context.Context, fp scoring.Fingerprint, wide bool) (template, bool, error) {
+func (s *Service) nearTemplate(ctx context.Context, q querier, fp scoring.Fingerprint, wide bool) (template, bool, error) {
 	radius, maxD := 1, s.o.MaxDistance
 	if wide {
 		radius, maxD = 2, s.o.TemplateWideDistance
 	}
 	cond, args := bandWhere("", fp, radius)
-	rows, err := s.db.Query(ctx, `SELECT id, fp, tenants, approved, max_score, last_at FROM review_templates WHERE `+cond+` LIMIT 500`, args...)
+	rows, err := q.Query(ctx, `SELECT id, fp, tenants, approved, max_score, last_at FROM review_templates WHERE `+cond+` LIMIT 500`, args...)
 	if err != nil {
 		return template{}, false, fmt.Errorf("review: template lookup: %w", err)
 	}
@@ -290,29 +290,29 @@ func (t template) proven(min int) bool { return t.AnyApproved || t.Evidence >= i
 
 // learnTemplate counts a tenant vouched for (established and clean, or
 // approved by support) as a sender of fp, a copy of which scored score.
-func (s *Service) learnTemplate(ctx context.Context, tenantID string, fp scoring.Fingerprint, score float64, now time.Time) error {
-	t, ok, err := s.nearTemplate(ctx, fp, false)
+func (s *Service) learnTemplate(ctx context.Context, q querier, tenantID string, fp scoring.Fingerprint, score float64, now time.Time) error {
+	t, ok, err := s.nearTemplate(ctx, q, fp, false)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		b := bands(fp)
-		err := s.db.QueryRow(ctx, `INSERT INTO review_templates (fp, b0, b1, b2, b3, max_score, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		err := q.QueryRow(ctx, `INSERT INTO review_templates (fp, b0, b1, b2, b3, max_score, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			int64(fp), b[0], b[1], b[2], b[3], score, ms(now), ms(now)).Scan(&t.ID)
 		t.MaxScore = score
 		if err != nil {
 			return fmt.Errorf("review: new template: %w", err)
 		}
 	}
-	res, err := s.db.Exec(ctx, `INSERT INTO review_template_tenants (template_id, tenant_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, t.ID, tenantID)
+	res, err := q.Exec(ctx, `INSERT INTO review_template_tenants (template_id, tenant_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, t.ID, tenantID)
 	if err != nil {
 		return fmt.Errorf("review: template tenant: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 || score > t.MaxScore {
-		_, err = s.db.Exec(ctx, `UPDATE review_templates SET tenants = tenants + ?, last_at = ?,
+		_, err = q.Exec(ctx, `UPDATE review_templates SET tenants = tenants + ?, last_at = ?,
 			max_score = CASE WHEN max_score < ? THEN ? ELSE max_score END WHERE id = ?`, n, ms(now), score, score, t.ID)
 	} else if ms(now)-t.LastAt > int64(24*time.Hour/time.Millisecond) {
-		_, err = s.db.Exec(ctx, `UPDATE review_templates SET last_at = ? WHERE id = ?`, ms(now), t.ID)
+		_, err = q.Exec(ctx, `UPDATE review_templates SET last_at = ? WHERE id = ?`, ms(now), t.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("review: template count: %w", err)
@@ -335,7 +335,7 @@ func (s *Service) suspiciousLink(l linkInfo, now time.Time) bool {
 }
 
 // trackLinks records the message's link domains (at most 5).
-func (s *Service) trackLinks(ctx context.Context, tenantID string, domains []string, young bool, now time.Time) ([]linkInfo, error) {
+func (s *Service) trackLinks(ctx context.Context, q querier, tenantID string, domains []string, young bool, now time.Time) ([]linkInfo, error) {
 	if len(domains) > 5 {
 		domains = domains[:5]
 	}
@@ -346,13 +346,13 @@ func (s *Service) trackLinks(ctx context.Context, tenantID string, domains []str
 			continue
 		}
 		if !young {
-			if _, err := s.db.Exec(ctx, `INSERT INTO review_link_domains (domain, first_at, last_at, established) VALUES (?, ?, ?, 1)
+			if _, err := q.Exec(ctx, `INSERT INTO review_link_domains (domain, first_at, last_at, established) VALUES (?, ?, ?, 1)
 				ON CONFLICT (domain) DO UPDATE SET established = 1 WHERE review_link_domains.established = 0`, d, ms(now), ms(now)); err != nil {
 				return nil, fmt.Errorf("review: link domain: %w", err)
 			}
 			continue
 		}
-		res, err := s.db.Exec(ctx, `INSERT INTO review_link_domain_tenants (domain, tenant_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, d, tenantID, ms(now))
+		res, err := q.Exec(ctx, `INSERT INTO review_link_domain_tenants (domain, tenant_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, d, tenantID, ms(now))
 		if err != nil {
 			return nil, fmt.Errorf("review: link domain tenant: %w", err)
 		}
@@ -360,11 +360,11 @@ func (s *Service) trackLinks(ctx context.Context, tenantID string, domains []str
 		var est int
 		var row *sql.Row
 		if n, _ := res.RowsAffected(); n > 0 {
-			row = s.db.QueryRow(ctx, `INSERT INTO review_link_domains (domain, first_at, last_at, young_tenants) VALUES (?, ?, ?, 1)
+			row = q.QueryRow(ctx, `INSERT INTO review_link_domains (domain, first_at, last_at, young_tenants) VALUES (?, ?, ?, 1)
 				ON CONFLICT (domain) DO UPDATE SET young_tenants = review_link_domains.young_tenants + 1, last_at = excluded.last_at
 				RETURNING domain, first_at, young_tenants, established, campaign_id`, d, ms(now), ms(now))
 		} else {
-			row = s.db.QueryRow(ctx, `SELECT domain, first_at, young_tenants, established, campaign_id FROM review_link_domains WHERE domain = ?`, d)
+			row = q.QueryRow(ctx, `SELECT domain, first_at, young_tenants, established, campaign_id FROM review_link_domains WHERE domain = ?`, d)
 		}
 		if err := row.Scan(&l.Domain, &l.FirstAt, &l.YoungTenants, &est, &l.CampaignID); err != nil {
 			return nil, fmt.Errorf("review: link domain: %w", err)
@@ -405,131 +405,164 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 	var formFPs []int64
 	var formTenants []string
 	var ownFP *fpMatch
-	if fp != 0 && young {
-		matches, err := s.nearFingerprints(ctx, fp, now.Add(-s.o.CampaignWindow))
-		if err != nil {
+	probation := trial && age < s.o.ProbationAge && tr.Messages < int64(s.o.ProbationMessages)
+	skipProbation := false
+	if probation {
+		if skipProbation, err = s.verifiedOnly(ctx, m); err != nil {
 			return Decision{}, err
-		}
-		tmpl, isTmpl, err := s.nearTemplate(ctx, fp, false)
-		if err != nil {
-			return Decision{}, err
-		}
-		isTmpl = isTmpl && tmpl.proven(s.o.TemplateMinTenants)
-		if !isTmpl && len(matches) > 0 && matches[0].TenantID != "" {
-			// Look-alikes exist: a template's copies (own line items,
-			// names, amounts) spread wider than a campaign's; look further.
-			tmpl, isTmpl, err = s.nearTemplate(ctx, fp, true)
-			if err != nil {
-				return Decision{}, err
-			}
-			isTmpl = isTmpl && tmpl.proven(s.o.TemplateMinTenants)
-		}
-		others := map[string]bool{}
-		maxScore, boost, why := score, false, []string{}
-		newLink := false
-		rk := rcptKey(m.To)
-		var otherIDs []int64
-		for i := range matches {
-			x := &matches[i]
-			if x.TenantID == m.TenantID {
-				if ownFP == nil || distance(x.FP, fp) < distance(ownFP.FP, fp) {
-					ownFP = x
-				}
-				continue
-			}
-			if x.CampaignID.Valid && campaignID == 0 {
-				campaignID = x.CampaignID.Int64
-			}
-			if x.TenantCampaign.Valid && campaignID == 0 {
-				campaignID = x.TenantCampaign.Int64
-			}
-			others[x.TenantID] = true
-			otherIDs = append(otherIDs, x.ID)
-			maxScore = math.Max(maxScore, x.MaxScore)
-			if x.Network != "" && x.Network == tr.Network {
-				boost, why = true, append(why, "shared signup network")
-			}
-			if x.ContactDomain != "" && x.ContactDomain == tr.ContactDomain {
-				boost, why = true, append(why, "shared contact domain")
-			}
-			if rk != 0 && x.RcptKey == rk {
-				boost, why = true, append(why, "shared recipients")
-			}
-		}
-		if maxScore >= s.o.SuspiciousScore {
-			boost, why = true, append(why, fmt.Sprintf("content score up to %.1f", maxScore))
-		}
-		// Links are tracked first so a new link domain can corroborate.
-		links, err := s.trackLinks(ctx, m.TenantID, m.Score.LinkDomains, true, now)
-		if err != nil {
-			return Decision{}, err
-		}
-		for _, l := range links {
-			if s.suspiciousLink(l, now) {
-				newLink = true
-				boost, why = true, append(why, fmt.Sprintf("new link domain %s in mail from %d young tenants", l.Domain, l.YoungTenants))
-				if l.CampaignID.Valid && campaignID == 0 && score >= s.o.SuspiciousScore {
-					campaignID = l.CampaignID.Int64
-				}
-				if campaignID == 0 && formKind == "" && score >= s.o.SuspiciousScore {
-					formKind, formDomain = "link", l.Domain
-				}
-			}
-		}
-		n := len(others) + 1
-		need := s.o.CampaignMinTenants
-		switch {
-		case boost:
-			need = s.o.CampaignMinTenantsBoost
-		case maxScore < s.o.CleanScore:
-			need = s.o.CampaignMinTenantsClean
-		}
-		// A template's copy is clean when it scores no worse than the copies
-		// vouched-for tenants sent (or below SuspiciousScore).
-		// A template copy that links to a suspicious new domain is not clean.
-		templateClean := isTmpl && !newLink && maxScore < math.Max(s.o.SuspiciousScore, tmpl.EvidenceMaxScore+s.o.TemplateScoreMargin)
-		switch {
-		case templateClean:
-			campaignID, formKind = 0, ""
-		case campaignID != 0:
-			campaignReason = "content matches a known campaign"
-		case n >= need:
-			formKind, formFPs = "content", otherIDs
-			formTenants = sortedKeys(others)
-			campaignReason = fmt.Sprintf("near-identical mail from %d young tenants within %v", n, s.o.CampaignWindow)
-			if len(why) > 0 {
-				campaignReason += "; " + strings.Join(dedupe(why), "; ")
-			}
-		case formKind == "link":
-			campaignReason = fmt.Sprintf("link domain %s appeared suddenly in suspicious mail from several young tenants", formDomain)
-		default:
-			formKind = ""
-		}
-		// Record this message's fingerprint.
-		b := bands(fp)
-		if ownFP != nil {
-			_, err = s.db.Exec(ctx, `UPDATE review_fps SET n = n + 1, last_at = ?, max_score = CASE WHEN max_score < ? THEN ? ELSE max_score END, rcpt_key = ? WHERE id = ?`,
-				ms(now), score, score, rk, ownFP.ID)
-		} else {
-			var id int64
-			err = s.db.QueryRow(ctx, `INSERT INTO review_fps (tenant_id, fp, b0, b1, b2, b3, max_score, rcpt_key, first_at, last_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.TenantID, int64(fp), b[0], b[1], b[2], b[3], score, rk, ms(now), ms(now)).Scan(&id)
-			ownFP = &fpMatch{ID: id, TenantID: m.TenantID, FP: fp}
-		}
-		if err != nil {
-			return Decision{}, fmt.Errorf("review: record fingerprint: %w", err)
-		}
-	} else {
-		if _, err := s.trackLinks(ctx, m.TenantID, m.Score.LinkDomains, young, now); err != nil {
-			return Decision{}, err
-		}
-		if fp != 0 && established && t.Status == store.StatusActive && m.Score.Verdict != scoring.Reject && !tr.CampaignID.Valid {
-			if err := s.learnTemplate(ctx, m.TenantID, fp, score, now); err != nil {
-				return Decision{}, err
-			}
 		}
 	}
 
+	// Bookkeeping and the decision commit together (one round of writes).
+	var d Decision
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if fp != 0 && young {
+			matches, err := s.nearFingerprints(ctx, tx, fp, now.Add(-s.o.CampaignWindow))
+			if err != nil {
+				return err
+			}
+			tmpl, isTmpl, err := s.nearTemplate(ctx, tx, fp, false)
+			if err != nil {
+				return err
+			}
+			isTmpl = isTmpl && tmpl.proven(s.o.TemplateMinTenants)
+			if !isTmpl && slices.ContainsFunc(matches, func(x fpMatch) bool { return x.TenantID != m.TenantID }) {
+				// Look-alikes exist: a template's copies (own line items,
+				// names, amounts) spread wider than a campaign's; look further.
+				tmpl, isTmpl, err = s.nearTemplate(ctx, tx, fp, true)
+				if err != nil {
+					return err
+				}
+				isTmpl = isTmpl && tmpl.proven(s.o.TemplateMinTenants)
+			}
+			others := map[string]bool{}
+			maxScore, boost, why := score, false, []string{}
+			newLink := false
+			rk := rcptKey(m.To)
+			var otherIDs []int64
+			for i := range matches {
+				x := &matches[i]
+				if x.TenantID == m.TenantID {
+					if ownFP == nil || distance(x.FP, fp) < distance(ownFP.FP, fp) {
+						ownFP = x
+					}
+					continue
+				}
+				if x.CampaignID.Valid && campaignID == 0 {
+					campaignID = x.CampaignID.Int64
+				}
+				if x.TenantCampaign.Valid && campaignID == 0 {
+					campaignID = x.TenantCampaign.Int64
+				}
+				others[x.TenantID] = true
+				otherIDs = append(otherIDs, x.ID)
+				maxScore = math.Max(maxScore, x.MaxScore)
+				if x.Network != "" && x.Network == tr.Network {
+					boost, why = true, append(why, "shared signup network")
+				}
+				if x.ContactDomain != "" && x.ContactDomain == tr.ContactDomain {
+					boost, why = true, append(why, "shared contact domain")
+				}
+				if rk != 0 && x.RcptKey == rk {
+					boost, why = true, append(why, "shared recipients")
+				}
+			}
+			if maxScore >= s.o.SuspiciousScore {
+				boost, why = true, append(why, fmt.Sprintf("content score up to %.1f", maxScore))
+			}
+			// Links are tracked first so a new link domain can corroborate.
+			links, err := s.trackLinks(ctx, tx, m.TenantID, m.Score.LinkDomains, true, now)
+			if err != nil {
+				return err
+			}
+			for _, l := range links {
+				if s.suspiciousLink(l, now) {
+					newLink = true
+					boost, why = true, append(why, fmt.Sprintf("new link domain %s in mail from %d young tenants", l.Domain, l.YoungTenants))
+					if l.CampaignID.Valid && campaignID == 0 && score >= s.o.SuspiciousScore {
+						campaignID = l.CampaignID.Int64
+					}
+					if campaignID == 0 && formKind == "" && score >= s.o.SuspiciousScore {
+						formKind, formDomain = "link", l.Domain
+					}
+				}
+			}
+			n := len(others) + 1
+			need := s.o.CampaignMinTenants
+			switch {
+			case boost:
+				need = s.o.CampaignMinTenantsBoost
+			case maxScore < s.o.CleanScore:
+				need = s.o.CampaignMinTenantsClean
+			}
+			// A template's copy is clean when it scores no worse than the copies
+			// vouched-for tenants sent (or below SuspiciousScore).
+			// A template copy that links to a suspicious new domain is not clean.
+			templateClean := isTmpl && !newLink && maxScore < math.Max(s.o.SuspiciousScore, tmpl.EvidenceMaxScore+s.o.TemplateScoreMargin)
+			switch {
+			case templateClean:
+				campaignID, formKind = 0, ""
+			case campaignID != 0:
+				campaignReason = "content matches a known campaign"
+			case n >= need:
+				formKind, formFPs = "content", otherIDs
+				formTenants = sortedKeys(others)
+				campaignReason = fmt.Sprintf("near-identical mail from %d young tenants within %v", n, s.o.CampaignWindow)
+				if len(why) > 0 {
+					campaignReason += "; " + strings.Join(dedupe(why), "; ")
+				}
+			case formKind == "link":
+				campaignReason = fmt.Sprintf("link domain %s appeared suddenly in suspicious mail from several young tenants", formDomain)
+			default:
+				formKind = ""
+			}
+			// Record this message's fingerprint.
+			b := bands(fp)
+			if ownFP != nil {
+				_, err = tx.Exec(ctx, `UPDATE review_fps SET n = n + 1, last_at = ?, max_score = CASE WHEN max_score < ? THEN ? ELSE max_score END, rcpt_key = ? WHERE id = ?`,
+					ms(now), score, score, rk, ownFP.ID)
+			} else {
+				var id int64
+				err = tx.QueryRow(ctx, `INSERT INTO review_fps (tenant_id, fp, b0, b1, b2, b3, max_score, rcpt_key, first_at, last_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.TenantID, int64(fp), b[0], b[1], b[2], b[3], score, rk, ms(now), ms(now)).Scan(&id)
+				ownFP = &fpMatch{ID: id, TenantID: m.TenantID, FP: fp}
+			}
+			if err != nil {
+				return fmt.Errorf("review: record fingerprint: %w", err)
+			}
+		} else {
+			if _, err := s.trackLinks(ctx, tx, m.TenantID, m.Score.LinkDomains, young, now); err != nil {
+				return err
+			}
+			if fp != 0 && established && t.Status == store.StatusActive && m.Score.Verdict != scoring.Reject && !tr.CampaignID.Valid {
+				if err := s.learnTemplate(ctx, tx, m.TenantID, fp, score, now); err != nil {
+					return err
+				}
+			}
+		}
+
+		// Decision.
+		d = Decision{Action: Relay, Code: CodeClean}
+		switch {
+		case m.Score.Verdict == scoring.Reject:
+			d = Decision{Action: Reject, Code: CodeContentReject, Reason: m.Score.MainReason()}
+		case t.Status == store.StatusReview:
+			d = Decision{Action: Hold, Code: CodeTenantReview, Reason: "held for review by support"}
+		case campaignID != 0 || formKind != "":
+			d = Decision{Action: Hold, Code: CodeCampaign, Reason: "held for review: content matches mail sent from other new accounts"}
+		case m.Score.Verdict == scoring.Hold:
+			d = Decision{Action: Hold, Code: CodeContentHold, Reason: "held for review: " + m.Score.MainReason()}
+		case probation && !skipProbation:
+			d = Decision{Action: Hold, Code: CodeProbation, Reason: "new account: first messages are delivered after a short delay"}
+		}
+
+		return s.updateRisk(ctx, tx, tr, m, d, young, campaignID != 0 || formKind != "", now)
+	})
+	if err != nil {
+		return Decision{}, fmt.Errorf("review: assess %s: %w", m.QueueID, err)
+	}
+
+	// Campaigns open cases (their own transactions) after the commit.
 	alreadyIn := tr.CampaignID.Valid && tr.CampaignID.Int64 == campaignID && formKind == "" && ownFP != nil && ownFP.CampaignID.Valid
 	if (formKind != "" || campaignID != 0) && !alreadyIn {
 		var own []int64
@@ -543,31 +576,6 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 		}
 	}
 
-	// Decision.
-	d := Decision{Action: Relay, Code: CodeClean}
-	probation := trial && age < s.o.ProbationAge && tr.Messages < int64(s.o.ProbationMessages)
-	switch {
-	case m.Score.Verdict == scoring.Reject:
-		d = Decision{Action: Reject, Code: CodeContentReject, Reason: m.Score.MainReason()}
-	case t.Status == store.StatusReview:
-		d = Decision{Action: Hold, Code: CodeTenantReview, Reason: "held for review by support"}
-	case campaignID != 0:
-		d = Decision{Action: Hold, Code: CodeCampaign, Reason: "held for review: content matches mail sent from other new accounts"}
-	case m.Score.Verdict == scoring.Hold:
-		d = Decision{Action: Hold, Code: CodeContentHold, Reason: "held for review: " + m.Score.MainReason()}
-	case probation:
-		skip, err := s.verifiedOnly(ctx, m)
-		if err != nil {
-			return Decision{}, err
-		}
-		if !skip {
-			d = Decision{Action: Hold, Code: CodeProbation, Reason: "new account: first messages are delivered after a short delay"}
-		}
-	}
-
-	if err := s.updateRisk(ctx, tr, m, d, young, campaignID != 0, now); err != nil {
-		return Decision{}, err
-	}
 	if d.Action == Reject && d.Code == CodeContentReject {
 		if _, err := s.openCase(ctx, m.TenantID, caseReason{Code: CodeContentReject, Detail: topSignals(m.Score), Weight: score}, 0, false); err != nil {
 			return Decision{}, err
@@ -594,7 +602,7 @@ func (s *Service) verifiedOnly(ctx context.Context, m *Message) (bool, error) {
 }
 
 // updateRisk folds one message into the tenant's decayed picture.
-func (s *Service) updateRisk(ctx context.Context, tr tenantRow, m *Message, d Decision, young, campaign bool, now time.Time) error {
+func (s *Service) updateRisk(ctx context.Context, q querier, tr tenantRow, m *Message, d Decision, young, campaign bool, now time.Time) error {
 	dt := now.Sub(store.FromMillis(tr.DecayAt))
 	f := decay(dt, s.o.RiskHalfLife)
 	fv := decay(dt, time.Hour)
@@ -613,7 +621,7 @@ func (s *Service) updateRisk(ctx context.Context, tr tenantRow, m *Message, d De
 	case Reject:
 		rejected = 1
 	}
-	_, err := s.db.Exec(ctx, `UPDATE review_tenants SET plan = ?, messages = messages + 1, relayed = relayed + ?, held = held + ?, rejected = rejected + ?,
+	_, err := q.Exec(ctx, `UPDATE review_tenants SET plan = ?, messages = messages + 1, relayed = relayed + ?, held = held + ?, rejected = rejected + ?,
 		rcpts = rcpts + ?, score_sum = score_sum * ? + ?, score_w = score_w * ? + 1, max_score = ?, vel = vel * ? + 1, decay_at = ?,
 		fb_sent = fb_sent + ?, risk = ?, first_msg_at = CASE WHEN first_msg_at = 0 THEN ? ELSE first_msg_at END, last_msg_at = ?
 		WHERE tenant_id = ?`,
@@ -622,13 +630,13 @@ func (s *Service) updateRisk(ctx context.Context, tr tenantRow, m *Message, d De
 		return fmt.Errorf("review: update risk: %w", err)
 	}
 	for _, dom := range rcptDomains(m.To, 10) {
-		if _, err := s.db.Exec(ctx, `INSERT INTO review_rcpt_domains (tenant_id, domain, n, last_at) VALUES (?, ?, 1, ?)
+		if _, err := q.Exec(ctx, `INSERT INTO review_rcpt_domains (tenant_id, domain, n, last_at) VALUES (?, ?, 1, ?)
 			ON CONFLICT (tenant_id, domain) DO UPDATE SET n = review_rcpt_domains.n + 1, last_at = excluded.last_at`, m.TenantID, dom, ms(now)); err != nil {
 			return fmt.Errorf("review: recipient domains: %w", err)
 		}
 	}
 	if young || tr.Messages < 20 || tr.Messages%s.o.SampleEvery == 0 || d.Action != Relay {
-		if _, err := s.db.Exec(ctx, `INSERT INTO review_messages (tenant_id, queue_id, at, mail_from, rcpts, subject, score, fp, action, code)
+		if _, err := q.Exec(ctx, `INSERT INTO review_messages (tenant_id, queue_id, at, mail_from, rcpts, subject, score, fp, action, code)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.TenantID, m.QueueID, ms(now), m.From, len(m.To), truncate(m.Score.Subject, 200),
 			score, int64(m.Score.Fingerprint), d.Action.String(), d.Code); err != nil {
 			return fmt.Errorf("review: sample: %w", err)

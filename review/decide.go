@@ -136,7 +136,7 @@ func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest)
 	for _, x := range learn {
 		if req.Decision == "approve" && x.fp != 0 {
 			// Support read it and vouched for it: template evidence.
-			if err := s.learnTemplate(ctx, c.TenantID, scoring.Fingerprint(x.fp), x.score, now); err != nil {
+			if err := s.learnTemplate(ctx, s.db, c.TenantID, scoring.Fingerprint(x.fp), x.score, now); err != nil {
 				return res, err
 			}
 		}

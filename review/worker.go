@@ -161,7 +161,7 @@ func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 // (ProbationBulkCopies copies) from this one: the first tenant of a campaign
 // waits for the next.
 func (s *Service) unexplainedLookalike(ctx context.Context, tenantID string, fp scoring.Fingerprint, now time.Time) (bool, error) {
-	matches, err := s.nearFingerprints(ctx, fp, now.Add(-s.o.CampaignWindow))
+	matches, err := s.nearFingerprints(ctx, s.db, fp, now.Add(-s.o.CampaignWindow))
 	if err != nil {
 		return false, err
 	}
@@ -175,7 +175,7 @@ func (s *Service) unexplainedLookalike(ctx context.Context, tenantID string, fp 
 	if !suspicious {
 		return false, nil
 	}
-	t, ok, err := s.nearTemplate(ctx, fp, true)
+	t, ok, err := s.nearTemplate(ctx, s.db, fp, true)
 	if err != nil {
 		return false, err
 	}
