@@ -40,7 +40,7 @@ type Server struct {
 	conns    map[*trackedConn]struct{}
 	perIP    map[netip.Addr]int
 	addr     net.Addr
-	draining atomic.Bool // written under mu
+	draining atomic.Bool   // written under mu
 	drained  chan struct{} // closed when draining and no connection is left
 	shutOnce sync.Once
 }
