@@ -65,3 +65,19 @@ type RcptResult struct {
 type DeliveryResult struct {
 	Rcpts []RcptResult
 }
+
+// RaiseProposer finds tenants that earned a quota raise by sending near
+// their limit for a while (quota's ProposeEarnedRaises); review asks back
+// whether each is clean and opens a non-holding case for each proposal.
+// Optional.
+type RaiseProposer interface {
+	ProposeEarnedRaises(ctx context.Context, clean func(tenantID string) bool) ([]RaiseProposal, error)
+}
+
+// RaiseProposal is one earned-raise proposal.
+type RaiseProposal struct {
+	TenantID      string
+	CurrentLimit  int64
+	ProposedLimit int64
+	Reason        string
+}

@@ -8,7 +8,8 @@
 // # The path of one message
 //
 // The relay calls Assess after scoring and, when the decision is Hold, Hold.
-// Assess is bookkeeping plus a decision, a handful of indexed statements:
+// Assess is bookkeeping plus a decision: two reads, then a handful of
+// indexed statements in one transaction (one commit):
 //
 //   - tenant risk (review_tenants): counts, a decayed mean and max score
 //     (half-life RiskHalfLife, 7 days), a decayed velocity (about an hour),
@@ -22,9 +23,16 @@
 //     fingerprint within Hamming distance 7 (MaxDistance; scoring's
 //     SameCampaign 0.89) without a scan;
 //   - templates (review_templates): fingerprints that established tenants
-//     (paid, or older than EstablishedAge 30 days) send with a pass verdict,
-//     proven once TemplateMinTenants (2) distinct tenants sent them, or
-//     approved by support (ApproveTemplate, or dismissing a campaign);
+//     (paid, or older than EstablishedAge 30 days; active, not in a
+//     campaign) send without a reject verdict, or that support approved (an
+//     approved case's held mail, ApproveTemplate, a dismissed campaign),
+//     with the highest score a vouched-for copy had. Evidence is summed over
+//     all template rows in reach: content is a proven template once
+//     TemplateMinTenants (2) tenants vouched for it. A template's copies
+//     (own line items, names, amounts) spread wider than a campaign's, so
+//     when a young tenant's mail has look-alikes the template lookup widens
+//     to TemplateWideDistance (11 bits; each band and its values within 2
+//     bits, 137 probes a band);
 //   - link domains: when first seen, how many young tenants link to them,
 //     whether an established tenant ever did.
 //
@@ -46,8 +54,11 @@
 //   - CampaignMinTenants (3) otherwise;
 //   - CampaignMinTenantsClean (6) when every copy scores below CleanScore (1).
 //
-// Content near a proven template never forms or joins a campaign while its
-// score stays below SuspiciousScore: similarity alone does not make a
+// Content near a proven template never forms or joins a campaign while the
+// copies score below max(SuspiciousScore, the template's highest vouched-for
+// score + TemplateScoreMargin (1)) and link to no suspicious new domain: a
+// look-alike of an invoice that scores spammier than real invoices, or
+// points somewhere new, is not protected. Similarity alone does not make a
 // campaign, since the platform's invoices, quotes and password resets are
 // near-identical across thousands of honest tenants. A new link domain alone
 // forms a "link" campaign when the message itself scores SuspiciousScore.
@@ -67,14 +78,26 @@
 // ProbationBulkCopies (5) copies of it; a look-alike extends the wait
 // by ProbationDelay up to ProbationMaxDelay (1h) after receipt, so a slow
 // campaign is recognised before its first copies go out; a dirty score opens
-// a holding case. Probation holds do not open cases.
+// a holding case. Probation holds do not open cases; probation mail of a
+// tenant put under review waits for the decision, of a suspended tenant is
+// discarded (audited).
 //
 // # Linked tenants
 //
 // A trial tenant created within LinkWindowForTenants (30 days) of other trial
 // tenants that share its signup network, contact domain or payment
 // fingerprint (RegisterTenant) shares one quota budget with them
-// (Quotas.SetBudget, id "linked:<first tenant>").
+// (Quotas.SetBudget, id "linked:<first tenant>"). Shared traits also
+// corroborate a campaign.
+//
+// # Earned raises
+//
+// With Options.Proposer (quota's ProposeEarnedRaises behind an adapter),
+// RunWorkers asks every EarnedRaiseEvery (6h) for tenants that sent near
+// their limit for a week and that review finds Clean (active, no open case,
+// nothing held, not in a campaign, mean score and feedback rates below the
+// thresholds), and opens a non-holding case for each; approving it with
+// RaiseQuota raises the quota one step.
 //
 // # Cases and decisions
 //

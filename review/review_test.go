@@ -476,3 +476,45 @@ func TestListCasesPagination(t *testing.T) {
 		}
 	})
 }
+
+type fakeProposer struct{ candidates []string }
+
+func (p fakeProposer) ProposeEarnedRaises(ctx context.Context, clean func(string) bool) ([]RaiseProposal, error) {
+	var out []RaiseProposal
+	for _, c := range p.candidates {
+		if clean(c) {
+			out = append(out, RaiseProposal{TenantID: c, CurrentLimit: 200, ProposedLimit: 300, Reason: "7 days at 90%"})
+		}
+	}
+	return out, nil
+}
+
+func TestEarnedRaiseCases(t *testing.T) {
+	backends(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, func(o *Options) { o.Proposer = fakeProposer{[]string{"steady", "dirty", "unknown"}} })
+		ctx := context.Background()
+		e.tenant("steady", "paid", 60*24*time.Hour, "", "")
+		e.tenant("dirty", "paid", 60*24*time.Hour, "", "")
+		e.tenant("unknown", "paid", 60*24*time.Hour, "", "")
+		e.send(e.msg("steady", 0x10, 0.3))
+		e.send(e.msg("dirty", 0x11, 6)) // held: not clean
+		ids, err := e.svc.ProposeRaises(ctx)
+		if err != nil || len(ids) != 1 {
+			t.Fatalf("cases %v %v, want one", ids, err)
+		}
+		c, err := e.svc.Case(ctx, ids[0])
+		if err != nil || c.TenantID != "steady" || c.Holding || c.Reasons[0].Code != CodeEarnedRaise {
+			t.Fatalf("case %+v %v", c, err)
+		}
+		if e.status("steady") != store.StatusActive {
+			t.Fatal("an earned-raise case held the tenant's mail")
+		}
+		if d := e.send(e.msg("steady", 0x12, 0.3)); d.Action != Relay {
+			t.Fatalf("mail during an earned-raise case: %+v", d)
+		}
+		res, err := e.svc.Decide(ctx, ids[0], DecisionRequest{Decision: "approve", RaiseQuota: true, Actor: "console:alice"})
+		if err != nil || !res.QuotaRaised || len(e.quotas.raises) != 1 || e.quotas.raises[0] != "steady" {
+			t.Fatalf("approve raise: %+v %v %v", res, err, e.quotas.raises)
+		}
+	})
+}

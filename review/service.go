@@ -81,6 +81,7 @@ type Options struct {
 	Quotas    Quotas         // optional: no raises, no shared budgets
 	Deliverer Deliverer      // required for RunWorkers/DeliverDue
 	Domains   DomainVerifier // optional: no probation skip
+	Proposer  RaiseProposer  // optional: no earned-raise cases
 	// Instance names this process in delivery leases (default random).
 	Instance string
 
@@ -136,6 +137,7 @@ type Options struct {
 	MaxAttempts          int           // 20, then failed
 	WorkerTick           time.Duration // 1s
 	HousekeepEvery       time.Duration // 10 minutes
+	EarnedRaiseEvery     time.Duration // 6 hours: how often RunWorkers asks Proposer
 	Retention            time.Duration // 30 days for samples, fingerprints, templates seen once
 }
 
@@ -227,6 +229,7 @@ func (o *Options) defaults() error {
 	num(&o.MaxAttempts, 20)
 	dur(&o.WorkerTick, time.Second)
 	dur(&o.HousekeepEvery, 10*time.Minute)
+	dur(&o.EarnedRaiseEvery, 6*time.Hour)
 	dur(&o.Retention, 30*24*time.Hour)
 	return nil
 }

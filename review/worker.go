@@ -22,7 +22,7 @@ func (s *Service) RunWorkers(ctx context.Context) error {
 	}
 	tick := time.NewTicker(s.o.WorkerTick)
 	defer tick.Stop()
-	lastHK := time.Time{}
+	lastHK, lastRaise := time.Time{}, time.Time{}
 	for {
 		if _, err := s.ReleaseDue(ctx); err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "review: probation release", "err", err)
@@ -34,6 +34,12 @@ func (s *Service) RunWorkers(ctx context.Context) error {
 			}
 			if n == 0 || err != nil {
 				break
+			}
+		}
+		if now := s.now(); s.o.Proposer != nil && now.Sub(lastRaise) >= s.o.EarnedRaiseEvery && ctx.Err() == nil {
+			lastRaise = now
+			if _, err := s.ProposeRaises(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "review: earned raises", "err", err)
 			}
 		}
 		if now := s.now(); now.Sub(lastHK) >= s.o.HousekeepEvery && ctx.Err() == nil {
@@ -52,7 +58,7 @@ func (s *Service) RunWorkers(ctx context.Context) error {
 
 // ReleaseStats counts what one ReleaseDue pass did.
 type ReleaseStats struct {
-	Released, Extended, ToReview int
+	Released, Extended, ToReview, Discarded int
 }
 
 // ReleaseDue decides every probation hold whose window has passed: release
@@ -103,12 +109,25 @@ func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 			}
 			stt, status[d.tenant] = t.Status, t.Status
 		}
-		if stt != store.StatusActive {
-			// The tenant is under review or suspended: the hold waits for a decision.
-			if _, err := s.openCase(ctx, d.tenant, caseReason{Code: CodeTenantReview, Detail: "probation mail of a tenant under review"}, 0, stt == store.StatusReview); err != nil {
-				return st, err
+		if stt == store.StatusSuspended {
+			// Nothing of a suspended tenant goes out.
+			err := s.db.InTx(ctx, func(tx *store.Tx) error {
+				if _, err := tx.Exec(ctx, `UPDATE review_held SET state = 'discarded', release_at = NULL, decided_at = ?, decided_by = 'system:probation'
+					WHERE id = ? AND state = 'held'`, ms(now), d.id); err != nil {
+					return err
+				}
+				return store.AuditTx(ctx, tx, store.AuditEntry{At: now, Actor: "system", Action: "review.message_discard",
+					Subject: fmt.Sprintf("held:%d", d.id), Detail: map[string]any{"tenant": d.tenant, "note": "tenant suspended during probation"}})
+			})
+			if err != nil {
+				return st, fmt.Errorf("review: probation discard: %w", err)
 			}
-			if _, err := s.db.Exec(ctx, `UPDATE review_held SET release_at = NULL WHERE id = ?`, d.id); err != nil {
+			st.Discarded++
+			continue
+		}
+		if stt != store.StatusActive {
+			// The tenant is under review: the hold waits for the decision.
+			if _, err := s.openCase(ctx, d.tenant, caseReason{Code: CodeTenantReview, Detail: "probation mail of a tenant under review"}, 0, true); err != nil {
 				return st, err
 			}
 			st.ToReview++
@@ -368,6 +387,69 @@ func (s *Service) recordDeliveryFailure(ctx context.Context, heldID int64, tenan
 		return store.AuditTx(ctx, tx, store.AuditEntry{At: now, Actor: "system", Action: "review.delivery_failed", Subject: subject,
 			Detail: map[string]any{"held": heldID, "tenant": tenant, "error": detail}})
 	})
+}
+
+// ProposeRaises asks the Proposer for earned raises of clean tenants and
+// opens a non-holding case for each; it returns the cases.
+func (s *Service) ProposeRaises(ctx context.Context) ([]int64, error) {
+	if s.o.Proposer == nil {
+		return nil, nil
+	}
+	var cleanErr error
+	ps, err := s.o.Proposer.ProposeEarnedRaises(ctx, func(tenantID string) bool {
+		ok, err := s.Clean(ctx, tenantID)
+		if err != nil && cleanErr == nil {
+			cleanErr = err
+		}
+		return ok
+	})
+	if err != nil {
+		return nil, fmt.Errorf("review: earned raises: %w", err)
+	}
+	if cleanErr != nil {
+		return nil, cleanErr
+	}
+	var ids []int64
+	for _, p := range ps {
+		detail := fmt.Sprintf("earned raise %d → %d", p.CurrentLimit, p.ProposedLimit)
+		if p.Reason != "" {
+			detail += ": " + p.Reason
+		}
+		id, err := s.openCase(ctx, p.TenantID, caseReason{Code: CodeEarnedRaise, Detail: detail}, 0, false)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// Clean reports whether review holds nothing against a tenant: active, no
+// open case, not in a campaign, nothing held, a decayed mean score below
+// SuspiciousScore, bounce and complaint rates below the review thresholds.
+func (s *Service) Clean(ctx context.Context, tenantID string) (bool, error) {
+	p, err := s.TenantPicture(ctx, tenantID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if p.Status != store.StatusActive || p.CampaignID != 0 || p.AvgScore >= s.o.SuspiciousScore {
+		return false, nil
+	}
+	fb := p.BounceRate < s.o.BounceReviewRate && p.ComplaintRate < s.o.ComplaintReviewRate
+	if !fb {
+		return false, nil
+	}
+	var open, held int64
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM review_cases WHERE tenant_id = ? AND state = 'open'`, tenantID).Scan(&open); err != nil {
+		return false, fmt.Errorf("review: clean: %w", err)
+	}
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM review_held WHERE tenant_id = ? AND state = 'held'`, tenantID).Scan(&held); err != nil {
+		return false, fmt.Errorf("review: clean: %w", err)
+	}
+	return open == 0 && held == 0, nil
 }
 
 // Housekeep drops bookkeeping older than Retention: fingerprints, samples,
