@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,7 @@ type Relay struct {
 	retryMax       time.Duration
 	now            func() time.Time
 	m              *metrics
+	log            *slog.Logger
 	dialer         net.Dialer
 
 	ups    []*upstream
@@ -69,7 +71,7 @@ func newRelay(o *Options, m *metrics) *Relay {
 	r := &Relay{
 		hostname: o.Hostname, commandTimeout: o.CommandTimeout, dataTimeout: o.DataTimeout,
 		maxIdle: o.UpstreamMaxIdle, maxAge: o.UpstreamMaxAge, idleCheck: o.UpstreamIdleCheck,
-		retryMin: o.UpstreamRetryMin, retryMax: o.UpstreamRetryMax, now: o.Now, m: m,
+		retryMin: o.UpstreamRetryMin, retryMax: o.UpstreamRetryMax, now: o.Now, m: m, log: o.Logger,
 	}
 	for _, u := range o.Upstreams {
 		up := &upstream{cfg: u}
@@ -122,6 +124,7 @@ func (r *Relay) markDown(u *upstream, err error) {
 		back = r.retryMax
 	}
 	u.down, u.retryAt = true, r.now().Add(back)
+	retryAt, failures := u.retryAt, u.failures
 	idle := u.idle
 	u.idle = nil
 	u.mu.Unlock()
@@ -129,7 +132,7 @@ func (r *Relay) markDown(u *upstream, err error) {
 		c.close()
 	}
 	r.m.upstreamUp.WithLabelValues(u.cfg.Addr).Set(0)
-	_ = err
+	r.log.Warn("upstream down", "upstream", u.cfg.Addr, "failures", failures, "retry_at", retryAt, "err", err)
 }
 
 func (r *Relay) markUp(u *upstream) {
@@ -139,6 +142,7 @@ func (r *Relay) markUp(u *upstream) {
 	u.mu.Unlock()
 	if was {
 		r.m.upstreamUp.WithLabelValues(u.cfg.Addr).Set(1)
+		r.log.Info("upstream up", "upstream", u.cfg.Addr)
 	}
 }
 

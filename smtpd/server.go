@@ -27,6 +27,7 @@ type Server struct {
 	relay  *Relay
 	keys   *keyring
 	tcache *tenantCache
+	bufs   sync.Pool // *bytes.Buffer for message bodies
 	cache  *authCache
 	limit  *authLimiter
 	srv    *smtp.Server

@@ -39,8 +39,6 @@ var (
 	errTemp         = smtpErr(451, 4, 3, 0, "temporary local problem; try again later")
 )
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 type session struct {
 	s       *Server
 	c       *smtp.Conn
@@ -218,9 +216,8 @@ func (ss *session) Data(r io.Reader) error {
 	defer cancel()
 	_ = ss.c.Conn().SetReadDeadline(time.Now().Add(ss.s.opts.DataTimeout))
 
-	in := bufPool.Get().(*bytes.Buffer)
-	in.Reset()
-	defer putBuf(in)
+	in := ss.s.getBuf()
+	defer ss.s.putBuf(in)
 	_, err := in.ReadFrom(r)
 	if err != nil {
 		var se *smtp.SMTPError
@@ -240,9 +237,18 @@ func (ss *session) Data(r io.Reader) error {
 	return ss.finish(ctx, in.Bytes())
 }
 
-func putBuf(b *bytes.Buffer) {
+func (s *Server) getBuf() *bytes.Buffer {
+	if b, ok := s.bufs.Get().(*bytes.Buffer); ok {
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+// putBuf keeps buffers up to 4 MiB for reuse; larger ones go to the GC.
+func (s *Server) putBuf(b *bytes.Buffer) {
 	if b.Cap() <= 4<<20 {
-		bufPool.Put(b)
+		s.bufs.Put(b)
 	}
 }
 
@@ -287,9 +293,8 @@ func (ss *session) finish(ctx context.Context, body []byte) error {
 
 	// the message as relayed: Received + header without X-Outpost-Tenant + body
 	now := s.opts.Now()
-	out := bufPool.Get().(*bytes.Buffer)
-	out.Reset()
-	defer putBuf(out)
+	out := ss.s.getBuf()
+	defer ss.s.putBuf(out)
 	out.Grow(len(body) + 1024) // room for the Received header: no reallocation
 	rb := out.AvailableBuffer()
 	rb = ss.appendReceived(rb, t.ID, now)
