@@ -3,6 +3,7 @@ package scoring
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -230,5 +231,27 @@ func TestParseNeverPanics(t *testing.T) {
 	inputs := [][]byte{nil, {}, []byte("\r\n\r\n"), []byte("Content-Type: multipart/mixed\r\n\r\n--"), bytes.Repeat([]byte("A: b\r\n"), 10000)}
 	for _, in := range inputs {
 		_ = Parse(in)
+	}
+}
+
+// A 1 MB message and a 10 MB one score in bounded time and memory.
+func TestLargeMessageBounded(t *testing.T) {
+	s := newTestScorer(t)
+	for _, raw := range [][]byte{large1MB(), textMail("huge", strings.Repeat("spam words and more words ", 400_000))} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		r := s.Score(raw)
+		el := time.Since(start)
+		runtime.ReadMemStats(&after)
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("%d bytes: %v, %d MB allocated, malformed %v", len(raw), el, alloc>>20, r.Malformed)
+		if el > 10*time.Second {
+			t.Errorf("%d bytes took %v", len(raw), el)
+		}
+		if alloc > 64<<20 {
+			t.Errorf("%d bytes allocated %d MB", len(raw), alloc>>20)
+		}
 	}
 }
