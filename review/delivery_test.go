@@ -154,3 +154,50 @@ func TestRunWorkersStops(t *testing.T) {
 		}
 	})
 }
+
+// TestTwoInstancesDeliverOnce runs two Services' delivery loops at once on
+// one database: every message goes out exactly once.
+func TestTwoInstancesDeliverOnce(t *testing.T) {
+	backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, func(o *Options) { o.Instance = "one"; o.HeldMaxCount = 1000 })
+		e.tenant("busy", "paid", 40*24*time.Hour, "", "")
+		var queued []string
+		for i := range 40 {
+			m := e.msg("busy", scoring.Fingerprint(i+1), 6)
+			e.send(m)
+			queued = append(queued, m.QueueID)
+		}
+		cs, _, _ := e.svc.ListCases(ctx, CaseFilter{TenantID: "busy"})
+		if _, err := e.svc.Decide(ctx, cs[0].ID, DecisionRequest{Decision: "approve", Actor: "console:alice"}); err != nil {
+			t.Fatal(err)
+		}
+		svc2, err := New(Options{DB: db, Logger: testLogger(t), Now: e.clock.Now, Deliverer: e.deliv, Instance: "two"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for _, s := range []*Service{e.svc, svc2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					n, err := s.DeliverDue(ctx)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if n == 0 {
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for _, q := range queued {
+			if n := e.deliv.count[q]; n != 1 {
+				t.Errorf("%s delivered %d times", q, n)
+			}
+		}
+	})
+}

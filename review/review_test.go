@@ -518,3 +518,25 @@ func TestEarnedRaiseCases(t *testing.T) {
 		}
 	})
 }
+
+func TestProbationOfSuspendedTenantDiscarded(t *testing.T) {
+	backends(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		ctx := context.Background()
+		e.tenant("gone", "trial", time.Hour, "", "")
+		if d := e.send(e.msg("gone", 0x4242, 0.2)); d.Code != CodeProbation {
+			t.Fatalf("%+v", d)
+		}
+		if err := db.SetTenantStatus(ctx, "gone", store.StatusSuspended, "console:alice", "fraud"); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(10 * time.Minute)
+		st, err := e.svc.ReleaseDue(ctx)
+		if err != nil || st.Discarded != 1 || st.Released != 0 {
+			t.Fatalf("%+v %v", st, err)
+		}
+		if got := e.heldStates("gone"); got["discarded"] != 1 {
+			t.Fatalf("%v", got)
+		}
+	})
+}
