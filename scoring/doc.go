@@ -52,6 +52,10 @@
 //	                         newsletter HTML) without List-Unsubscribe
 //	from_impersonation       display name naming a brand or another domain
 //	reply_to_divert          Reply-To to another domain (free mail: stronger)
+//	random_tag               machine-made tags: subject padded with spaces
+//	                         before a tag, 7099ocYT9-style tokens, random
+//	                         sender names (weak alone: booking references
+//	                         look alike)
 //	malformed                what could not be read
 //	bayes                    the classifier, see below
 //
