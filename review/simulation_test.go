@@ -211,11 +211,22 @@ func TestSimulation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		runSimulation(t, db, scorer, spamT, passing, hamFiles)
+		runSimulation(t, db, scorer, spamT, passing, hamFiles, 4*time.Minute)
+	})
+	// A patient bot: a new tenant every 20 minutes, so each campaign's next
+	// tenant comes 40 minutes after the last (past ProbationDelay, within
+	// ProbationMaxDelay).
+	t.Run("slow-bots", func(t *testing.T) {
+		db := testenv.SQLite(t)
+		scorer, err := scoring.New(scoring.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runSimulation(t, db, scorer, spamT, passing, hamFiles, 20*time.Minute)
 	})
 }
 
-func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][2]string, passing int, hamFiles []string) {
+func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][2]string, passing int, hamFiles []string, every time.Duration) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(7, 11))
 	e := newEnv(t, db, func(o *Options) { o.Learner = scorer })
@@ -230,7 +241,7 @@ func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][
 	tmpl := [2][2]string{spamT[rng.IntN(len(spamT))], spamT[passing]}
 	for i := range bots {
 		id := fmt.Sprintf("trial-bot-%02d", i)
-		created := start.Add(time.Duration(i)*4*time.Minute + time.Duration(rng.IntN(60))*time.Second)
+		created := start.Add(time.Duration(i)*every + time.Duration(rng.IntN(60))*time.Second)
 		if err := db.CreateTenant(ctx, store.Tenant{ID: id, Plan: "trial", CreatedAt: created,
 			Signup: store.Signup{IP: fmt.Sprintf("%d.%d.%d.%d", 20+rng.IntN(200), rng.IntN(255), rng.IntN(255), 1+rng.IntN(250)), Email: fmt.Sprintf("bot%d@gmail.com", i)}}); err != nil {
 			t.Fatal(err)
