@@ -391,6 +391,7 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
+	tr.Plan = t.Plan // the platform may have changed it (trial → paid)
 	age := now.Sub(t.CreatedAt)
 	trial := t.Plan == s.o.TrialPlan
 	young := trial && age < s.o.YoungAge
