@@ -34,7 +34,11 @@ type FeedbackResult struct {
 // RecordFeedback records a batch of bounce/complaint events (replays are
 // ignored by event id) and updates the tenants' decayed rates. With at least
 // FeedbackMinVolume recipients sent, a rate at the review threshold opens a
-// case; at the pause threshold the case holds the tenant's mail too.
+// case; at the pause threshold the case holds the tenant's mail too (and
+// reopens after an approve while the rate stays there).
+//
+// Events are committed per tenant; an unknown tenant fails the batch there
+// with the earlier tenants' events recorded, and a retry is safe.
 func (s *Service) RecordFeedback(ctx context.Context, evs []FeedbackEvent) (FeedbackResult, error) {
 	var res FeedbackResult
 	byTenant := map[string][]FeedbackEvent{}

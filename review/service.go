@@ -271,6 +271,9 @@ func (e *TemporaryError) Error() string {
 	}
 	return e.Msg
 }
+
+var _ error = (*TemporaryError)(nil)
+
 func (e *TemporaryError) Unwrap() error   { return e.Err }
 func (e *TemporaryError) Temporary() bool { return true }
 
