@@ -56,8 +56,9 @@ type Options struct {
 	// Store persists what Learn teaches the model; nil means no persistence.
 	Store ModelStore
 	// BayesWeight scales the classifier's log-odds into the score (default
-	// 2), after clamping them to ±BayesClamp (default 10). See doc.go for how
-	// they were chosen.
+	// 2), after clamping them to ±BayesClamp (default 6). With the defaults
+	// the classifier alone can hold a message but not reject it: a reject
+	// needs corroborating signals. See doc.go.
 	BayesWeight, BayesClamp float64
 }
 
@@ -92,7 +93,7 @@ func New(opts Options) (*Scorer, error) {
 		opts.BayesWeight = 2
 	}
 	if opts.BayesClamp == 0 {
-		opts.BayesClamp = 10
+		opts.BayesClamp = 6
 	}
 	s := &Scorer{opts: opts, lex: newLexicon()}
 	s.pool.New = func() any { return new(featurizer) }

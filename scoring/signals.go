@@ -645,7 +645,7 @@ func sigHiddenText(a *analysis) (float64, string) {
 
 func sigHTMLOnly(a *analysis) (float64, string) {
 	if a.m.HasHTML && !a.m.HasPlain {
-		return 1, "HTML body without a plain-text alternative"
+		return 0.5, "HTML body without a plain-text alternative"
 	}
 	return 0, ""
 }

@@ -251,6 +251,11 @@ func TestVerdictsAndReasons(t *testing.T) {
 	s := newTestScorer(t)
 	for name, want := range map[string]Verdict{
 		"phish.eml": Reject, "crypto.eml": Reject, "invoice.eml": Pass, "newsletter.eml": Pass, "attachment.eml": Hold,
+		"reset.eml": Pass,
+		// Known weakness: the 2002 corpus has few transactional HTML mails, so
+		// the classifier finds this honest order confirmation spammy. It must
+		// at least never be rejected on the classifier's word alone.
+		"order.eml": Hold,
 	} {
 		r := s.Score(readTestdata(t, name))
 		if r.Verdict != want {
