@@ -104,6 +104,20 @@ func TestLearnPersists(t *testing.T) {
 	}
 }
 
+func TestSetModel(t *testing.T) {
+	s := newTestScorer(t)
+	raw := readTestdata(t, "newsletter.eml")
+	m := s.Model()
+	var f featurizer
+	m.learn(f.extract(Parse(raw)), true)
+	before := s.Score(raw).Bayes
+	s.SetModel(m)
+	s.SetModel(nil)
+	if after := s.Score(raw).Bayes; after <= before {
+		t.Errorf("SetModel had no effect: %.2f -> %.2f", before, after)
+	}
+}
+
 // Score and Learn run concurrently (run with -race).
 func TestConcurrentScoreLearn(t *testing.T) {
 	s := newTestScorer(t)
@@ -115,6 +129,9 @@ func TestConcurrentScoreLearn(t *testing.T) {
 			defer wg.Done()
 			for i := range 20 {
 				raw := raws[(g+i)%len(raws)]
+				if g == 1 && i == 10 {
+					s.SetModel(s.Model())
+				}
 				if g == 0 && i%5 == 0 {
 					if err := s.Learn(raw, i%2 == 0); err != nil {
 						t.Error(err)

@@ -257,6 +257,19 @@ func (s *Scorer) LearnContext(ctx context.Context, raw []byte, spam bool) error 
 	return nil
 }
 
+// SetModel replaces the live model with a copy of m, e.g. when another
+// instance saved a newer one to the shared store. Safe for concurrent use;
+// nil is ignored.
+func (s *Scorer) SetModel(m *Model) {
+	if m == nil {
+		return
+	}
+	c := m.Clone()
+	s.mu.Lock()
+	s.model = c
+	s.mu.Unlock()
+}
+
 // Model returns a copy of the live model (for saving or inspection).
 func (s *Scorer) Model() *Model {
 	s.mu.RLock()
