@@ -540,3 +540,42 @@ func TestProbationOfSuspendedTenantDiscarded(t *testing.T) {
 		}
 	})
 }
+
+func TestHousekeep(t *testing.T) {
+	backends(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		ctx := context.Background()
+		e.tenant("hk", "trial", time.Hour, "", "")
+		e.send(e.msg("hk", fpSpam, 0.2))
+		e.clock.Advance(10 * time.Minute)
+		if _, err := e.svc.ReleaseDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		count := func(q string) int {
+			var n int
+			if err := db.QueryRow(ctx, q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		e.clock.Advance(31 * 24 * time.Hour)
+		if err := e.svc.Housekeep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(`SELECT COUNT(*) FROM review_fps`); n != 0 {
+			t.Errorf("%d fingerprints left", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM review_messages`); n != 0 {
+			t.Errorf("%d samples left", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM review_held WHERE raw IS NOT NULL`); n != 0 {
+			t.Errorf("%d settled bodies kept", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM review_held`); n != 1 {
+			t.Errorf("held rows %d, want the record kept", n)
+		}
+	})
+}
