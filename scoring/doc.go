@@ -136,17 +136,20 @@
 // # prose
 //
 // github.com/jdkato/prose/v2 is not on the hot path: on a 2 KB body its
-// tokenizer takes ~105 µs and 257 allocations (ours: ~5 µs, none), and its
-// sentence segmenter ~21 ms per document (it reloads its model each time).
+// tokenizer (tagging, extraction and segmentation off) takes ~60 µs and 257
+// allocations (ours: ~3 µs, none), and its sentence segmenter ~10 ms per
+// document (it reloads its model each time).
 // No signal needs sentences badly enough to pay that within the ~0.3 ms
 // budget per message; see BenchmarkTokenizeProse and BenchmarkSentencesProse.
 //
 // # Performance
 //
-// GOMAXPROCS=1 go test ./scoring -run XXX -bench . (a 2-core machine shared
-// with other builds, so the per-CPU-second rate is the honest one):
-// BenchmarkScoreCorpus 3,200–4,500 messages per CPU-second (220–310 µs of CPU
-// per message, garbage collection included), ~440 allocations and 53 KB per
-// message; BenchmarkScoreLarge1MB ~22–27 ms per 1 MB message, p99 under
-// 65 ms; BenchmarkFingerprint ~7–11 µs for a 500-byte text.
+// GOMAXPROCS=1 go test ./scoring -run XXX -bench . (one core of a 2-core
+// machine shared with other builds; msgs/cpu-s is the rate per CPU second of
+// the process, honest when the wall clock is not): BenchmarkScoreCorpus
+// ~4,100 messages/s (~240 µs per message, garbage collection included; 3,200
+// at worst under heavy load), 442 allocations and 53 KB per message;
+// BenchmarkScoreLarge1MB ~19 ms per 1 MB message, p99 ~29 ms;
+// BenchmarkFingerprint ~5 µs for a 500-byte text; BenchmarkParse ~28 µs for
+// a small two-part message.
 package scoring
