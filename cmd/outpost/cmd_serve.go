@@ -45,6 +45,9 @@ type serveConfig struct {
 	redis             string
 	redisPrefix       string
 	scoreHold         float64
+	probationDelay    time.Duration
+	probationMaxDelay time.Duration
+	probationMessages int
 	scoreReject       float64
 	billingSecret     string
 	logFormat         string
@@ -76,6 +79,9 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.redisPrefix, "redis-prefix", "outpost:", "prefix of every Redis key, so several deployments can share one Redis")
 	fs.Float64Var(&c.scoreHold, "score-hold", 5, "content score at or above which a message is held for review")
 	fs.Float64Var(&c.scoreReject, "score-reject", 12, "content score at or above which a message is refused (5.7.1)")
+	fs.DurationVar(&c.probationDelay, "probation-delay", 5*time.Minute, "how long a young trial tenant's first messages wait before they go out")
+	fs.DurationVar(&c.probationMaxDelay, "probation-max-delay", time.Hour, "the longest probation may be extended while look-alike mail is investigated")
+	fs.IntVar(&c.probationMessages, "probation-messages", 20, "how many of a young trial tenant's first messages are on probation")
 	fs.StringVar(&c.billingSecret, "billing-secret", "", "HMAC secret for signed billing webhooks (POST /api/v1/billing/events)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")

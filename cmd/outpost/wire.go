@@ -11,6 +11,7 @@ import (
 	"github.com/outpost-mail/outpost/api"
 	"github.com/outpost-mail/outpost/internal/store"
 	"github.com/outpost-mail/outpost/quota"
+	"github.com/outpost-mail/outpost/review"
 	"github.com/outpost-mail/outpost/scoring"
 	"github.com/outpost-mail/outpost/smtpd"
 )
@@ -26,6 +27,8 @@ type wiring struct {
 	inspectorDesc string
 	holder        smtpd.Holder
 	scorer        *scoring.Scorer
+	review        *review.Service
+	deliverer     relayDeliverer
 	api           http.Handler
 	closers       []func()
 	workers       []func(ctx context.Context)
@@ -49,8 +52,20 @@ func wire(ctx context.Context, c serveConfig, db *store.DB, log *slog.Logger, re
 		return nil, err
 	}
 	w.scorer = sc
-	w.inspector = &contentInspector{scorer: sc, log: log}
-	w.inspectorDesc = "content scoring (no review: held verdicts answer 451)"
+	rv, err := newReview(c, db, qm, sc, &w.deliverer, log.With("component", "review"))
+	if err != nil {
+		return nil, err
+	}
+	w.review = rv
+	gate := newReviewGate(rv)
+	w.inspector = &contentInspector{scorer: sc, review: gate, log: log}
+	w.holder = gate
+	w.inspectorDesc = "content scoring + review (campaigns, probation, held mail)"
+	w.workers = append(w.workers, func(ctx context.Context) {
+		if err := rv.RunWorkers(ctx); err != nil {
+			log.Error("review workers stopped", "err", err)
+		}
+	})
 	w.workers = append(w.workers, modelReloader(db, sc, time.Minute, log.With("component", "scoring")))
 
 	if c.billingSecret == "" {
@@ -62,7 +77,7 @@ func wire(ctx context.Context, c serveConfig, db *store.DB, log *slog.Logger, re
 
 // started is called once the SMTP server exists (review delivers released
 // mail through it).
-func (w *wiring) started(srv *smtpd.Server) {}
+func (w *wiring) started(srv *smtpd.Server) { w.deliverer.srv.Store(srv) }
 
 func (w *wiring) ready(ctx context.Context) error { return w.db.SQL.PingContext(ctx) }
 

@@ -105,7 +105,16 @@ func createTenant(ctx context.Context, db *store.DB, t store.Tenant, actor strin
 	if err := db.CreateTenant(ctx, t); err != nil {
 		return err
 	}
-	return m.InitTenant(ctx, t.ID, t.Plan, actor)
+	if err := m.InitTenant(ctx, t.ID, t.Plan, actor); err != nil {
+		return err
+	}
+	// Signup traits link trial tenants (shared network, contact domain) to
+	// one quota budget.
+	rv, err := newReview(serveConfig{}, db, m, nil, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	return rv.RegisterTenant(ctx, t.ID, "")
 }
 
 func tenantQuotaStatus(ctx context.Context, db *store.DB, id string) (map[string]any, error) {
