@@ -41,6 +41,10 @@ type Options struct {
 	PaidPlan string
 	// DefaultPlan is the plan of a tenant created without one. Default "trial".
 	DefaultPlan string
+	// Reviews is the review service (*review.Service). Optional: when nil
+	// the review routes (GET /reviews, POST /feedback, ...) are absent and
+	// POST /tenants does not register signup traits with review.
+	Reviews Reviews
 	// Mount, when set, is called with the /api/v1 router behind Authenticate
 	// to add routes owned elsewhere (the review routes). Guard each with
 	// RequireScope and document it in openapi.json.
@@ -51,6 +55,7 @@ type Options struct {
 type API struct {
 	db          *store.DB
 	quotas      Quotas
+	reviews     Reviews
 	secret      []byte
 	log         *slog.Logger
 	now         func() time.Time
@@ -70,6 +75,7 @@ func New(opts Options) http.Handler {
 	a := &API{
 		db:          opts.Store,
 		quotas:      opts.Quotas,
+		reviews:     opts.Reviews,
 		secret:      opts.BillingSecret,
 		log:         opts.Logger,
 		now:         opts.Now,
@@ -121,6 +127,9 @@ func (a *API) routes(mount func(chi.Router)) chi.Router {
 			support.Post("/tenants/{id}/resume", a.handle(a.resumeTenant))
 			scoped().Post("/tenants/{id}/rotate-secret", a.handle(a.rotateSecret))
 			scoped(store.ScopeBilling).Post("/billing/events", a.handle(a.billingEvent))
+			if a.reviews != nil {
+				a.reviewRoutes(support)
+			}
 			if mount != nil {
 				mount(r)
 			}

@@ -12,10 +12,15 @@ import (
 // readBody reads the whole request body within the API's size limit; a
 // larger body becomes *http.MaxBytesError (413 in toHTTP).
 func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > a.maxBody {
-		return nil, &http.MaxBytesError{Limit: a.maxBody}
+	return a.readBodyLimit(w, r, a.maxBody)
+}
+
+// readBodyLimit is readBody with a route's own limit.
+func (a *API) readBodyLimit(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, &http.MaxBytesError{Limit: limit}
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -83,6 +83,9 @@ func toHTTP(err error) (e *Error, internal bool) {
 	if qe := quotaError(err); qe != nil {
 		return qe, false
 	}
+	if re := reviewError(err); re != nil {
+		return re, false
+	}
 	return errorf(http.StatusInternalServerError, CodeInternal, "internal error"), true
 }
 

@@ -28,6 +28,8 @@ const (
 var (
 	planRe    = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 	countryRe = regexp.MustCompile(`^[A-Za-z]{2}$`)
+	// paymentFPRe: an opaque payment-method fingerprint from billing.
+	paymentFPRe = regexp.MustCompile(`^[A-Za-z0-9._:+/=-]{1,128}$`)
 )
 
 // pathTenantID returns the {id} path parameter, refusing anything that is
@@ -62,6 +64,13 @@ func (a *API) createTenant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var paymentFP string
+	if req.Signup != nil {
+		paymentFP = req.Signup.PaymentFingerprint
+		if paymentFP != "" && !paymentFPRe.MatchString(paymentFP) {
+			return invalid("signup.payment_fingerprint must be 1 to 128 letters, digits or . _ : + / = -")
+		}
+	}
 	ctx := r.Context()
 	actor := principal(r).Actor()
 	secret := store.NewSecret()
@@ -91,6 +100,13 @@ func (a *API) createTenant(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := a.quotas.InitTenant(ctx, t.ID, t.Plan, actor); err != nil {
 		return undo(fmt.Errorf("init quota: %w", err))
+	}
+	// Review links trial tenants that share signup traits (one quota
+	// budget); a tenant it does not know of would escape that.
+	if a.reviews != nil {
+		if err := a.reviews.RegisterTenant(ctx, t.ID, paymentFP); err != nil {
+			return undo(fmt.Errorf("register tenant with review: %w", err))
+		}
 	}
 	if err := a.db.Audit(ctx, store.AuditEntry{At: t.CreatedAt, Actor: actor, Action: "tenant.create", Subject: "tenant:" + t.ID,
 		Detail: map[string]any{"plan": t.Plan, "signup_ip": t.Signup.IP, "signup_email": t.Signup.Email, "signup_country": t.Signup.Country}}); err != nil {

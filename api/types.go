@@ -16,10 +16,18 @@ type signupJSON struct {
 	Country string `json:"country"`
 }
 
+// signupRequest is signupJSON plus what is taken but never shown.
+type signupRequest struct {
+	signupJSON
+	// PaymentFingerprint is billing's fingerprint of the payment method
+	// (e.g. a card fingerprint), for review's linked-tenant detection.
+	PaymentFingerprint string `json:"payment_fingerprint"`
+}
+
 type createTenantRequest struct {
-	ID     string      `json:"id"`
-	Plan   string      `json:"plan"`
-	Signup *signupJSON `json:"signup"`
+	ID     string         `json:"id"`
+	Plan   string         `json:"plan"`
+	Signup *signupRequest `json:"signup"`
 }
 
 type reasonRequest struct {
