@@ -16,6 +16,7 @@ import (
 	"github.com/outpost-mail/outpost/internal/store"
 	"github.com/outpost-mail/outpost/internal/testenv"
 	"github.com/outpost-mail/outpost/quota"
+	"github.com/outpost-mail/outpost/scoring"
 	"github.com/outpost-mail/outpost/smtpd"
 	"github.com/outpost-mail/outpost/smtpd/smtptest"
 )
@@ -71,7 +72,7 @@ func benchPipeline(b *testing.B, variant string) {
 	case "quota=redis":
 		q = quotaGate{redisManager()}
 	case "scoring", "all":
-		sc, err := newScorer(serveConfig{scoreHold: 5, scoreReject: 12}, db)
+		sc, err := newScorer(serveConfig{scoreHold: scoring.DefaultHoldThreshold, scoreReject: scoring.DefaultRejectThreshold}, db)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/outpost-mail/outpost/scoring"
 	"github.com/outpost-mail/outpost/smtpd"
 )
 
@@ -77,8 +78,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.maxConnsPerIP, "max-conns-per-ip", 50, "most concurrent SMTP connections from one client IP")
 	fs.StringVar(&c.redis, "redis", "", "Redis for quota counters shared by several instances: host:port, redis://..., or several comma-separated host:port for Cluster (default: counters in the database)")
 	fs.StringVar(&c.redisPrefix, "redis-prefix", "outpost:", "prefix of every Redis key, so several deployments can share one Redis")
-	fs.Float64Var(&c.scoreHold, "score-hold", 5, "content score at or above which a message is held for review")
-	fs.Float64Var(&c.scoreReject, "score-reject", 12, "content score at or above which a message is refused (5.7.1)")
+	fs.Float64Var(&c.scoreHold, "score-hold", scoring.DefaultHoldThreshold, "content score at or above which a message is held for review")
+	fs.Float64Var(&c.scoreReject, "score-reject", scoring.DefaultRejectThreshold, "content score at or above which a message is refused (5.7.1)")
 	fs.DurationVar(&c.probationDelay, "probation-delay", 5*time.Minute, "how long a young trial tenant's first messages wait before they go out")
 	fs.DurationVar(&c.probationMaxDelay, "probation-max-delay", time.Hour, "the longest probation may be extended while look-alike mail is investigated")
 	fs.IntVar(&c.probationMessages, "probation-messages", 20, "how many of a young trial tenant's first messages are on probation")
