@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/outpost-mail/outpost/internal/store"
+	"github.com/outpost-mail/outpost/internal/testenv"
 )
 
 // runCLI runs the command line in-process and returns its exit code and output.
@@ -175,5 +176,19 @@ func TestTenantQuotaCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "limit 200/24h, used 0, remaining 200") ||
 		!strings.Contains(out, "read 20 samples, all invoices") || !strings.Contains(out, "paid by bank transfer") {
 		t.Fatalf("quota: %d\n%s", code, out)
+	}
+}
+
+func TestServeRefusesAnOutOfDateSchema(t *testing.T) {
+	dsn := testenv.PostgresDSN(t)
+	code, _, errs := runCLI(t, "serve", "--db", dsn, "--data-dir", t.TempDir(), "--smtp-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
+	if code == 0 || !strings.Contains(errs, "out of date") || !strings.Contains(errs, "outpost migrate") {
+		t.Fatalf("serve on an empty PostgreSQL: exit %d, stderr %q; want a refusal that says to migrate", code, errs)
+	}
+	if code, out, errs := runCLI(t, "migrate", "--db", dsn); code != 0 || !strings.Contains(out, "0001_core") {
+		t.Fatalf("migrate: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := runCLI(t, "migrate", "--status", "--db", dsn); code != 0 || !strings.Contains(out, ": 0 pending") {
+		t.Fatalf("after migrate: %d %q", code, out)
 	}
 }
