@@ -2,7 +2,6 @@ package quota_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,27 +12,9 @@ import (
 	"github.com/outpost-mail/outpost/quota"
 )
 
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = testenv.Clock
 
-func newClock() *clock {
-	return &clock{t: time.Date(2026, 3, 10, 9, 7, 30, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return testenv.NewClock(time.Date(2026, 3, 10, 9, 7, 30, 0, time.UTC)) }
 
 // backend is one counter store under test, with the SQL store holding limits.
 type backend struct {

@@ -284,7 +284,7 @@ func testLimitCache(t *testing.T, db *store.DB) {
 
 func testEarnedRaises(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	clk := &clock{t: time.Date(2026, 5, 4, 0, 30, 0, 0, time.UTC)}
+	clk := testenv.NewClock(time.Date(2026, 5, 4, 0, 30, 0, 0, time.UTC))
 	m := newSQLManager(db, clk)
 	for _, id := range []string{"steady", "dipped", "dirty", "paidbig"} {
 		addTenant(t, db, m, id, "trial")
