@@ -42,7 +42,10 @@ type env struct {
 	srv    *httptest.Server
 	clock  *clock
 	quotas api.Quotas
-	secret []byte
+	// reviews is a real review.Service on the same store, quota and clock,
+	// with a recording deliverer and learner (reviews_env_test.go).
+	reviews *reviewsEnv
+	secret  []byte
 	// tokens by name: "admin", "support", "billing", "revoked" (a revoked
 	// support token), "bad" (never issued), "none" (no header).
 	tokens map[string]string
@@ -85,8 +88,10 @@ func newEnv(t *testing.T, db *store.DB, tweak func(*api.Options)) *env {
 		t.Fatal(err)
 	}
 	e.tokens["revoked"], e.ids["revoked"] = text, tok.ID
-	e.quotas = newTestQuotas(t, db, c.Now)
-	opts := api.Options{Store: db, Quotas: e.quotas, BillingSecret: e.secret, Now: c.Now, MaxBodyBytes: 4096}
+	qm := newTestQuotas(t, db, c.Now)
+	e.quotas = qm
+	e.reviews = newReviewsEnv(t, db, qm, c.Now)
+	opts := api.Options{Store: db, Quotas: e.quotas, Reviews: e.reviews.svc, BillingSecret: e.secret, Now: c.Now, MaxBodyBytes: 4096}
 	if tweak != nil {
 		tweak(&opts)
 	}

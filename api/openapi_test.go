@@ -95,7 +95,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 
-	routes, ok := api.New(api.Options{Store: e.db, Quotas: e.quotas}).(chi.Routes)
+	routes, ok := api.New(api.Options{Store: e.db, Quotas: e.quotas, Reviews: e.reviews.svc}).(chi.Routes)
 	if !ok {
 		t.Fatal("api.New does not return a chi router")
 	}
