@@ -2,12 +2,14 @@
 // route (bearer tokens with scopes), the JSON shapes billing and support
 // tooling script against, the HMAC-signed billing webhook and its idempotency,
 // and the OpenAPI document (openapi.json, served at /api/v1/openapi.json).
-// It calls quota through the consumer-owned Quotas interface (deps.go) and the
-// shared store for tenants, tokens and the audit log.
+// It calls quota through the consumer-owned Quotas interface (deps.go), review
+// through Reviews (reviews_deps.go; optional), and the shared store for
+// tenants, tokens and the audit log.
 //
 // # Routes and scopes
 //
-// Scope admin may do everything. Reads are open to every valid token.
+// Scope admin may do everything. Tenant reads are open to every valid token;
+// review routes are for support.
 //
 //	GET  /api/v1/openapi.json               no token
 //	POST /api/v1/tenants                    admin, billing (provisioning creates tenants)
@@ -19,6 +21,22 @@
 //	POST /api/v1/tenants/{id}/resume        admin, support
 //	POST /api/v1/tenants/{id}/rotate-secret admin
 //	POST /api/v1/billing/events             admin, billing, AND a valid Outpost-Signature
+//
+// With Options.Reviews (absent otherwise; openapi.json marks them
+// "x-outpost-requires": "reviews"):
+//
+//	GET  /api/v1/reviews                    admin, support (?state=open|closed|approved|rejected|all,
+//	                                        min_priority, assignee, tenant_id, campaign_id, limit, cursor)
+//	GET  /api/v1/reviews/{id}               admin, support
+//	POST /api/v1/reviews/{id}/decision      admin, support
+//	POST /api/v1/reviews/{id}/assign        admin, support
+//	POST /api/v1/reviews/{id}/notes         admin, support
+//	POST /api/v1/campaigns/{id}/decision    admin, support
+//	GET  /api/v1/tenants/{id}/held          admin, support (?state=held|queued|sent|failed|discarded|all)
+//	GET  /api/v1/held/{id}                  admin, support
+//	POST /api/v1/held/{id}/release          admin, support
+//	POST /api/v1/held/{id}/discard          admin, support
+//	POST /api/v1/feedback                   admin, support (the feedback-loop processor holds a support token)
 //
 // # Decisions
 //
@@ -57,20 +75,56 @@
 //   - The GET /tenants/{id} quota comes from quota.Status; when the counter
 //     store is unavailable the route answers 503, never a guessed quota.
 //
+// # Review routes
+//
+//   - Every review route is for people (support, admin); billing is refused.
+//     POST /feedback takes the same scopes rather than a new one: the
+//     feedback-loop processor is given a support token. Review audits every
+//     state change itself (store.AuditTx) with the caller's actor string;
+//     this package adds one "feedback.batch" row per feedback batch.
+//   - Case, campaign and held-message ids are positive integers (400
+//     otherwise); review's ErrNotFound, ErrConflict and ErrInvalid map to
+//     404, 409 and 422 in toHTTP (reviewerr.go).
+//   - Decisions: {"decision":"approve|reject","raise_quota":bool,"note":"…"}.
+//     A reject needs a note (it suspends a tenant; the note is the reason the
+//     tenant is told); raise_quota goes only with approve. A decided case is
+//     final: deciding it again, even the same way, is 409, so a double submit
+//     cannot raise a quota twice. The answer says what happened: released or
+//     discarded counts, messages learned, the tenant's new status, and with
+//     raise_quota the old and new limit. If the case was approved but the
+//     raise failed (top of the ladder), the answer is still 200 with
+//     quota_raised false and quota_error, since the decision itself stands.
+//   - Campaign decisions take the same body but refuse raise_quota (quotas
+//     are raised case by case); a settled campaign is 409.
+//   - Held mail is metadata only (envelope, subject, score, signals, state):
+//     no route returns a message body; the console renders samples safely.
+//     GET /tenants/{id}/held lists state "held" unless ?state= says otherwise.
+//     Single messages are released ({"note"}) or discarded ({"note","spam"});
+//     a message no longer held is 409.
+//   - POST /feedback: {"events":[{"id","type":"bounce|complaint","tenant_id",
+//     "recipient","queue_id","at"}]}, at most 1000 events (413 above) and
+//     1 MiB (MaxBodyBytes when larger). Events are idempotent by id: a
+//     replay counts as duplicates and has no effect, so a failed batch is
+//     retried whole. An invalid event (or one for an unknown tenant) is
+//     rejected alone and listed with its index; the others are recorded.
+//     Bounces are hard bounces; the sender filters soft ones.
+//   - Case lists are ordered by priority then id, both descending; state
+//     "closed" merges approved and rejected pages.
+//   - With Reviews, POST /tenants calls Reviews.RegisterTenant with the
+//     signup traits and an optional signup.payment_fingerprint (never shown
+//     back) before answering, so linked-tenant detection sees every tenant;
+//     if that fails the tenant is removed again and the call can be retried.
+//
 // # Extension point
 //
-// Review routes (GET /reviews, GET /reviews/{id}, POST /reviews/{id}/decision,
-// GET /tenants/{id}/held, POST /feedback) are added with Options.Mount, which
-// receives the /api/v1 router behind Authenticate: guard each route with
-// RequireScope, read the caller with PrincipalFrom, answer with WriteJSON and
-// WriteError (the same error mapping), and document it in openapi.json. When
-// the review package's API is agreed, the routes belong in this package
-// (reviews.go, with a consumer-owned Reviews interface in deps.go that may be
-// nil), so that the OpenAPI route test covers them.
+// Options.Mount receives the /api/v1 router behind Authenticate, for routes
+// owned elsewhere: guard each route with RequireScope, read the caller with
+// PrincipalFrom, answer with WriteJSON and WriteError (the same error
+// mapping), and document it in openapi.json.
 //
 // # Wiring
 //
-//	h := api.New(api.Options{Store: db, Quotas: quotaManager,
+//	h := api.New(api.Options{Store: db, Quotas: quotaManager, Reviews: reviewService,
 //		BillingSecret: secret, Logger: log.With("component", "api")})
 //	mux.Handle("/api/", h) // the handler routes the full /api/v1/... path
 //

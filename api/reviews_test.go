@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/outpost-mail/outpost/internal/store"
+	"github.com/outpost-mail/outpost/quota"
 )
 
 // Wire shapes as a client reads them.
@@ -631,4 +633,30 @@ func TestFeedbackOpensCase(t *testing.T) {
 	if !c.Holding || c.Reasons[0].Code != "bounces" {
 		t.Fatalf("case %+v", c)
 	}
+}
+
+// TestApproveRaiseAtCap: when the raise fails after the approve (the quota
+// is at the top of the ladder), the answer is 200, the case approved, and
+// quota_error says the raise did not happen.
+func TestApproveRaiseAtCap(t *testing.T) {
+	e := newEnv(t, testenvSQLite(t), nil)
+	re := e.reviews
+	re.tenant("big", "paid", 60*24*time.Hour, store.Signup{})
+	for range 30 {
+		if _, err := re.qm.Raise(t.Context(), "big", quota.RaiseRequest{Actor: "test", Reason: "to the top"}); err != nil {
+			if errors.Is(err, quota.ErrAtCap) {
+				break
+			}
+			t.Fatal(err)
+		}
+	}
+	re.holdSpam("big", 1)
+	c := e.openCase(t, "big")
+	path := fmt.Sprintf("/api/v1/reviews/%d/decision", c.ID)
+	m := e.do("POST", path, store.ScopeSupport, `{"decision":"approve","raise_quota":true}`).must(t, http.StatusOK).json(t)
+	qe, _ := m["quota_error"].(map[string]any)
+	if m["state"] != "approved" || m["quota_raised"] != false || m["released"] != float64(1) || qe == nil || qe["code"] != "conflict" {
+		t.Fatalf("answer %v", m)
+	}
+	e.do("POST", path, store.ScopeSupport, `{"decision":"approve","raise_quota":true}`).must(t, http.StatusConflict)
 }
