@@ -307,18 +307,19 @@ func (a *API) decideReview(w http.ResponseWriter, r *http.Request) error {
 	res, err := a.reviews.Decide(ctx, id, dreq)
 	out := decisionJSON{CaseID: id, TenantID: c.TenantID, Decision: dreq.Decision, State: state, Learned: res.Learned, QuotaRaised: res.QuotaRaised}
 	if err != nil {
-		// The raise comes last: when only it failed, the case is decided
-		// and the answer says so, with the raise's error.
+		// What comes after the decision's commit (template learning, the
+		// quota raise) may fail while the decision stands: then the answer
+		// is the decision, with the raise's error when it did not happen.
 		after, cerr := a.reviews.Case(ctx, id)
-		if !dreq.RaiseQuota || cerr != nil || after.State != state || after.DecidedBy != actor {
+		if cerr != nil || after.State != state || after.DecidedBy != actor {
 			return err
 		}
 		e, internal := toHTTP(err)
-		if internal {
-			a.log.ErrorContext(ctx, "api: quota raise after approve", "case", id, "err", err)
+		a.log.WarnContext(ctx, "api: case decided, a later step failed", "case", id, "internal", internal, "err", err)
+		if dreq.RaiseQuota && !res.QuotaRaised {
+			out.QuotaError = &errorDetail{Code: e.Code, Message: "the case is approved but the quota was not raised (" + e.Message +
+				"); raise it with POST /tenants/" + c.TenantID + "/quota"}
 		}
-		out.QuotaError = &errorDetail{Code: e.Code, Message: "the case is approved but the quota was not raised (" + e.Message +
-			"); raise it with POST /tenants/" + c.TenantID + "/quota"}
 	} else if after, err := a.reviews.Case(ctx, id); err == nil && after.DecidedBy != actor {
 		// Someone else decided it between our read and Decide.
 		return conflict(fmt.Sprintf("case %d was decided meanwhile by %s", id, after.DecidedBy))

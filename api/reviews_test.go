@@ -276,6 +276,12 @@ func TestReviewReject(t *testing.T) {
 		e.do("POST", "/api/v1/reviews/999999/decision", store.ScopeSupport, `{"decision":"approve"}`).must(t, http.StatusNotFound)
 		e.do("POST", "/api/v1/reviews/abc/decision", store.ScopeSupport, `{"decision":"approve"}`).must(t, http.StatusBadRequest)
 		e.do("POST", "/api/v1/reviews/0/decision", store.ScopeSupport, `{"decision":"approve"}`).must(t, http.StatusBadRequest)
+		e.do("GET", "/api/v1/reviews/999999", store.ScopeSupport, nil).must(t, http.StatusNotFound)
+		e.do("POST", "/api/v1/reviews/999999/assign", store.ScopeSupport, `{"assignee":"a"}`).must(t, http.StatusNotFound)
+		e.do("POST", "/api/v1/reviews/999999/notes", store.ScopeSupport, `{"body":"a"}`).must(t, http.StatusNotFound)
+		e.do("POST", fmt.Sprintf("/api/v1/reviews/%d/notes", c.ID), store.ScopeSupport,
+			`{"body":"`+strings.Repeat("n", 4001)+`"}`).must(t, http.StatusUnprocessableEntity)
+		e.do("POST", fmt.Sprintf("/api/v1/reviews/%d/assign", c.ID), store.ScopeSupport, `{"assignee":"a\u0007"}`).must(t, http.StatusUnprocessableEntity)
 
 		m := e.do("POST", path, store.ScopeAdmin, `{"decision":"reject","note":"pharmacy spam"}`).must(t, http.StatusOK).json(t)
 		if m["state"] != "rejected" || m["tenant_status"] != store.StatusSuspended || m["discarded"] != float64(3) ||
