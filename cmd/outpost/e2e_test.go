@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/outpost-mail/outpost/api"
+	"github.com/outpost-mail/outpost/internal/store"
 	"github.com/outpost-mail/outpost/internal/testenv"
 	"github.com/outpost-mail/outpost/smtpd/smtptest"
 )
@@ -619,5 +621,125 @@ func TestBinaryTemporaryUpstreamFailureBurnsNoQuota(t *testing.T) {
 	}
 	if u := used(); u != 2 {
 		t.Fatalf("quota used %d after the retried 2-recipient message, want 2", u)
+	}
+}
+
+// TestBinaryReviewDecisionsOverTheAPI: support works the queue through the
+// API of the running binary. Approving releases the held mail upstream;
+// rejecting suspends the tenant; both teach the content model, which every
+// instance reads from the database.
+func TestBinaryReviewDecisionsOverTheAPI(t *testing.T) {
+	t.Parallel()
+	up := smtptest.New(t, smtptest.Options{})
+	dir := t.TempDir()
+	support := strings.TrimSpace(cli(t, "token", "create", "--scope", "support", "--data-dir", dir))
+	good, bad := testenv.RandomName("good"), testenv.RandomName("bad")
+	for _, id := range []string{good, bad} {
+		cli(t, "tenant", "add", id, "--plan", "paid", "--data-dir", dir) // paid: no probation, only the content hold
+	}
+	// Hold every message for review, whatever its score: this test is about
+	// the decision path, not about where the thresholds sit.
+	srv := startServe(t, "--data-dir", dir, "--upstreams", up.Addr(), "--trusted-nets", "127.0.0.1/32", "--score-hold", "-100", "--score-reject", "1000")
+
+	call := func(method, path, body string, out any) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://"+srv.http+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+support)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if out != nil {
+			if err := json.Unmarshal(b, out); err != nil {
+				t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+			}
+		}
+		return resp.StatusCode
+	}
+	sendFrom := func(tenant string) smtpResult {
+		body := "X-Outpost-Tenant: " + tenant + "\r\n" + message("office@"+tenant+".example", "client@example.org", "Quarterly report", "Hello, the quarterly report is attached. Regards")
+		return send(srv.smtp, sendOpts{from: "office@" + tenant + ".example", to: []string{"client@example.org"}, body: body})
+	}
+	for _, id := range []string{good, bad} {
+		if res := sendFrom(id); res.code != 250 {
+			t.Fatalf("%s: %v, want 250 (held for review)", id, res)
+		}
+	}
+	if n := up.Count(); n != 0 {
+		t.Fatalf("held mail reached the upstream before any decision (%d messages)", n)
+	}
+	var open struct {
+		Items []struct {
+			ID       int64  `json:"id"`
+			TenantID string `json:"tenant_id"`
+		} `json:"items"`
+	}
+	if code := call("GET", "/api/v1/reviews?state=open", "", &open); code != 200 {
+		t.Fatalf("GET /reviews: %d", code)
+	}
+	caseOf := map[string]int64{}
+	for _, it := range open.Items {
+		caseOf[it.TenantID] = it.ID
+	}
+	if caseOf[good] == 0 || caseOf[bad] == 0 {
+		t.Fatalf("open cases = %+v, want one for %s and one for %s", open.Items, good, bad)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "outpost.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	v0, _ := db.ModelVersion(context.Background())
+
+	if code := call("POST", fmt.Sprintf("/api/v1/reviews/%d/decision", caseOf[good]), `{"decision":"approve","raise_quota":false,"note":"ordinary business mail"}`, nil); code != 200 {
+		t.Fatalf("approve: %d", code)
+	}
+	up.Wait(1, 30*time.Second) // the released message goes out through the relay
+	if m := up.Messages(); len(m) != 1 || !strings.Contains(string(m[0].Data), "office@"+good+".example") {
+		t.Fatalf("upstream got %d messages after the approve", len(m))
+	}
+	if code := call("POST", fmt.Sprintf("/api/v1/reviews/%d/decision", caseOf[bad]), `{"decision":"reject","note":"phishing"}`, nil); code != 200 {
+		t.Fatalf("reject: %d", code)
+	}
+	if code := call("POST", fmt.Sprintf("/api/v1/reviews/%d/decision", caseOf[bad]), `{"decision":"reject","note":"again"}`, nil); code != 409 {
+		t.Errorf("deciding a closed case again: %d, want 409", code)
+	}
+	var ten struct{ Status string }
+	call("GET", "/api/v1/tenants/"+bad, "", &ten)
+	if ten.Status != "suspended" {
+		t.Fatalf("rejected tenant status %q, want suspended", ten.Status)
+	}
+	if res := sendFrom(bad); res.code != 550 || res.enhanced != (smtp.EnhancedCode{5, 7, 1}) {
+		t.Fatalf("mail from the suspended tenant: %v, want 550 5.7.1", res)
+	}
+	if v1, _ := db.ModelVersion(context.Background()); v1 < v0+2 {
+		t.Fatalf("model version %d → %d: an approve and a reject should each have taught and saved it", v0, v1)
+	}
+	log, err := db.AuditLog(context.Background(), "", 0, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decisions := 0
+	for _, e := range log {
+		if strings.HasPrefix(e.Action, "review.decision") || strings.HasPrefix(e.Action, "review.decide") {
+			if !strings.Contains(e.Actor, "support") {
+				t.Errorf("decision audited with actor %q, want the support token", e.Actor)
+			}
+			decisions++
+		}
+	}
+	if decisions < 2 {
+		var actions []string
+		for _, e := range log {
+			actions = append(actions, e.Action)
+		}
+		t.Fatalf("audit log has %d review decisions, want 2; actions: %v", decisions, actions)
+	}
+	time.Sleep(2 * time.Second) // a worker tick: nothing of the rejected tenant may go out
+	if n := up.Count(); n != 1 {
+		t.Fatalf("upstream has %d messages, want only the approved one", n)
 	}
 }

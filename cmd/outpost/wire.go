@@ -71,7 +71,7 @@ func wire(ctx context.Context, c serveConfig, db *store.DB, log *slog.Logger, re
 	if c.billingSecret == "" {
 		log.Warn("no --billing-secret: the billing webhook (POST /api/v1/billing/events) answers 503 until one is set")
 	}
-	w.api = api.New(api.Options{Store: db, Quotas: qm, BillingSecret: []byte(c.billingSecret), Logger: log.With("component", "api")})
+	w.api = api.New(api.Options{Store: db, Quotas: qm, Reviews: rv, BillingSecret: []byte(c.billingSecret), Logger: log.With("component", "api")})
 	return w, nil
 }
 
