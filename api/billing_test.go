@@ -67,7 +67,7 @@ func TestBillingWebhook(t *testing.T) {
 		}
 
 		// Replay, later, with a fresh signature: same answer, no effect.
-		e.clock.Add(time.Minute)
+		e.clock.Advance(time.Minute)
 		rr := e.signed(store.ScopeBilling, body).must(t, http.StatusOK)
 		if string(rr.Body) != string(r.Body) || rr.Header.Get(api.ReplayHeader) != "true" {
 			t.Fatalf("replay answered %s (replay header %q), first answer %s", rr.Body, rr.Header.Get(api.ReplayHeader), r.Body)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,22 +17,7 @@ import (
 )
 
 // clock is a settable time source shared by the API and quota.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type clock = testenv.Clock
 
 // env is the real API on a loopback HTTP server over a real store.
 type env struct {
@@ -70,7 +54,7 @@ func forBackends(t *testing.T, fn func(t *testing.T, e *env)) {
 func newEnv(t *testing.T, db *store.DB, tweak func(*api.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	c := testenv.NewClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 	e := &env{t: t, db: db, clock: c, secret: []byte(testBillingSecret),
 		tokens: map[string]string{"bad": "opt_" + store.NewSecret(), "none": ""}, ids: map[string]string{}}
 	for _, s := range []string{store.ScopeAdmin, store.ScopeSupport, store.ScopeBilling} {
