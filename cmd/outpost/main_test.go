@@ -111,6 +111,14 @@ func TestTenantLifecycle(t *testing.T) {
 	if created["smtp_username"] != "acme" || len(created["smtp_password"]) < 32 {
 		t.Fatalf("credentials = %v", created)
 	}
+	adb, err := store.Open(context.Background(), filepath.Join(dir, "outpost.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adb.Close()
+	if log, err := adb.AuditLog(context.Background(), "tenant:acme", 0, 10); err != nil || len(log) == 0 || log[len(log)-1].Action != "tenant.create" || !strings.HasPrefix(log[len(log)-1].Actor, "cli") {
+		t.Fatalf("tenant add must be audited with the operator as actor: %+v %v", log, err)
+	}
 	if code, _, errs := runCLI(t, "tenant", "add", "acme", "--data-dir", dir); code == 0 || !strings.Contains(errs, "already exists") {
 		t.Fatalf("duplicate add: %d %q", code, errs)
 	}

@@ -105,6 +105,10 @@ func createTenant(ctx context.Context, db *store.DB, t store.Tenant, actor strin
 	if err := db.CreateTenant(ctx, t); err != nil {
 		return err
 	}
+	if err := db.Audit(ctx, store.AuditEntry{Actor: actor, Action: "tenant.create", Subject: "tenant:" + t.ID,
+		Detail: map[string]any{"plan": t.Plan, "signup_ip": t.Signup.IP, "signup_email": t.Signup.Email, "signup_country": t.Signup.Country}}); err != nil {
+		return err
+	}
 	if err := m.InitTenant(ctx, t.ID, t.Plan, actor); err != nil {
 		return err
 	}
