@@ -288,6 +288,35 @@ func (s *Service) nearTemplate(ctx context.Context, q querier, fp scoring.Finger
 
 func (t template) proven(min int) bool { return t.AnyApproved || t.Evidence >= int64(min) }
 
+// templateCovers is the one template rule, shared by Assess (campaigns) and
+// ReleaseDue (probation): content near a proven template is explained by it
+// while it scores below max(SuspiciousScore, the highest vouched-for score in
+// reach + TemplateScoreMargin) and links to no suspicious new domain. The
+// 7-bit lookup comes first; when it does not explain the content and widen is
+// set, the lookup widens to TemplateWideDistance, where a template's copies
+// (own line items, names, amounts) spread. It widens even when the 7-bit
+// lookup found a proven template: the rows in wider reach carry more evidence
+// and may carry a higher vouched-for score.
+func (s *Service) templateCovers(ctx context.Context, q querier, fp scoring.Fingerprint, score float64, newLink, widen bool) (bool, error) {
+	if fp == 0 || newLink {
+		return false, nil
+	}
+	covers := func(t template, ok bool) bool {
+		return ok && t.proven(s.o.TemplateMinTenants) && score < math.Max(s.o.SuspiciousScore, t.EvidenceMaxScore+s.o.TemplateScoreMargin)
+	}
+	t, ok, err := s.nearTemplate(ctx, q, fp, false)
+	if err != nil {
+		return false, err
+	}
+	if covers(t, ok) || !widen {
+		return covers(t, ok), nil
+	}
+	if t, ok, err = s.nearTemplate(ctx, q, fp, true); err != nil {
+		return false, err
+	}
+	return covers(t, ok), nil
+}
+
 // learnTemplate counts a tenant vouched for (established and clean, or
 // approved by support) as a sender of fp, a copy of which scored score.
 func (s *Service) learnTemplate(ctx context.Context, q querier, tenantID string, fp scoring.Fingerprint, score float64, now time.Time) error {
@@ -406,6 +435,7 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 	var formFPs []int64
 	var formTenants []string
 	var ownFP *fpMatch
+	templateClean := false
 	probation := trial && age < s.o.ProbationAge && tr.Messages < int64(s.o.ProbationMessages)
 	skipProbation := false
 	if probation {
@@ -422,20 +452,7 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 			if err != nil {
 				return err
 			}
-			tmpl, isTmpl, err := s.nearTemplate(ctx, tx, fp, false)
-			if err != nil {
-				return err
-			}
-			isTmpl = isTmpl && tmpl.proven(s.o.TemplateMinTenants)
-			if !isTmpl && slices.ContainsFunc(matches, func(x fpMatch) bool { return x.TenantID != m.TenantID }) {
-				// Look-alikes exist: a template's copies (own line items,
-				// names, amounts) spread wider than a campaign's; look further.
-				tmpl, isTmpl, err = s.nearTemplate(ctx, tx, fp, true)
-				if err != nil {
-					return err
-				}
-				isTmpl = isTmpl && tmpl.proven(s.o.TemplateMinTenants)
-			}
+			lookalikes := slices.ContainsFunc(matches, func(x fpMatch) bool { return x.TenantID != m.TenantID })
 			others := map[string]bool{}
 			maxScore, boost, why := score, false, []string{}
 			newLink := false
@@ -497,9 +514,13 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 				need = s.o.CampaignMinTenantsClean
 			}
 			// A template's copy is clean when it scores no worse than the copies
-			// vouched-for tenants sent (or below SuspiciousScore).
-			// A template copy that links to a suspicious new domain is not clean.
-			templateClean := isTmpl && !newLink && maxScore < math.Max(s.o.SuspiciousScore, tmpl.EvidenceMaxScore+s.o.TemplateScoreMargin)
+			// vouched-for tenants sent (or below SuspiciousScore) and links to
+			// no suspicious new domain. With look-alikes the lookup widens to
+			// where a template's copies spread.
+			templateClean, err = s.templateCovers(ctx, tx, fp, maxScore, newLink, lookalikes)
+			if err != nil {
+				return err
+			}
 			switch {
 			case templateClean:
 				campaignID, formKind = 0, ""

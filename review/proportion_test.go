@@ -1,0 +1,72 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/outpost-mail/outpost/internal/store"
+	"github.com/outpost-mail/outpost/scoring"
+)
+
+// TestTemplateWidensPastNarrowMatch: the 7-bit template lookup finds a proven
+// template vouched for at a low score (3.5); the template's other copies,
+// 8–11 bits away, were vouched for at 4.94. Young tenants' copies scoring 4.7
+// are explained by the template (4.94 + margin), so they form no campaign:
+// the lookup must widen even when the narrow one found a proven template.
+func TestTemplateWidensPastNarrowMatch(t *testing.T) {
+	backends(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		// Narrow row: two paid tenants at 3.5, 1 bit from fpInvoice.
+		for i := range 2 {
+			id := fmt.Sprintf("paid-n%d", i)
+			e.tenant(id, "paid", 90*24*time.Hour, "", "")
+			e.send(e.msg(id, flip(fpInvoice, i), 3.5))
+		}
+		// Wide rows: paid tenants at 4.94, 9 bits from fpInvoice (more than 7
+		// from the narrow row, so they are rows of their own).
+		for i := range 3 {
+			id := fmt.Sprintf("paid-w%d", i)
+			e.tenant(id, "paid", 90*24*time.Hour, "", "")
+			e.send(e.msg(id, flip(fpInvoice, 20, 21, 22, 23, 24, 25, 26, 27, 28+i), 4.94))
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM review_templates`); n < 2 {
+			t.Fatalf("%d template rows, want the narrow and the wide one apart", n)
+		}
+		// Eight honest trial tenants send their own copy at 4.7 (0–3 bits from
+		// fpInvoice; 9–12 from the wide row).
+		for i := range 8 {
+			id := fmt.Sprintf("trial-inv%d", i)
+			e.tenant(id, "trial", time.Hour, fmt.Sprintf("10.%d.0.1", i), "")
+			fp := flip(fpInvoice, 40+i%3, 50+i%5)
+			if i == 0 {
+				fp = fpInvoice
+			}
+			if d := e.send(e.msg(id, fp, 4.7)); d.Code != CodeProbation {
+				t.Fatalf("%s: %+v, want probation (a copy of a proven template)", id, d)
+			}
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM review_campaigns`); n != 0 {
+			t.Fatalf("%d campaigns formed from a proven template's copies", n)
+		}
+		// A spammier look-alike (above 4.94 + margin) is not protected.
+		e.tenant("trial-x1", "trial", time.Hour, "", "")
+		e.tenant("trial-x2", "trial", time.Hour, "", "")
+		e.send(e.msg("trial-x1", flip(fpInvoice, 60), 6.2))
+		if d := e.send(e.msg("trial-x2", flip(fpInvoice, 61), 6.2)); d.Code != CodeCampaign {
+			t.Fatalf("spammy template look-alike: %+v, want campaign", d)
+		}
+	})
+}
+
+func countRows(t *testing.T, db *store.DB, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := db.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+var _ = scoring.Pass
