@@ -58,7 +58,9 @@ func TestTrainDefaultModel(t *testing.T) {
 }
 
 // TestCrossValidation asserts the accuracy goals with k-fold cross-validation:
-// no message is scored by a model that saw it.
+// no message is scored by a model that saw it. The synthetic business ham
+// (TrainConfig.Synthetic) is added to every fold's training set and never
+// scored.
 func TestCrossValidation(t *testing.T) {
 	msgs := loadCorpus(t)
 	k := 10
@@ -70,8 +72,8 @@ func TestCrossValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", rep)
-	if rep.AUC < 0.995 {
-		t.Errorf("AUC %.5f < 0.995", rep.AUC)
+	if rep.AUC < 0.999 {
+		t.Errorf("AUC %.5f < 0.999", rep.AUC)
 	}
 	if rep.CaughtAt1 < 0.98 {
 		t.Errorf("caught at 1%% ham flagged: %.4f < 0.98", rep.CaughtAt1)

@@ -12,7 +12,9 @@
 // (legacy charsets registered by go-message/charset; undeclared 8-bit text is
 // read as Latin-1), golang.org/x/net/html's tokenizer extracts the visible
 // text of HTML parts (script, style, head and elements hidden by CSS or the
-// hidden attribute are dropped; hidden text is kept apart), links with their
+// hidden attribute are dropped, and so is text coloured like its background:
+// white on white, or on an explicitly set background of nearly the same
+// colour; hidden text is kept apart), links with their
 // visible text, and images; attachments are typed by their magic bytes (PE,
 // ELF, scripts, zip with the names inside, OOXML/OLE with VBA macros, PDF...)
 // rather than by their declared type. Whatever cannot be read (unreadable
@@ -46,7 +48,11 @@
 //	many_link_domains        6 or more registrable domains
 //	dangerous_attachment     executables, archives holding them, macros,
 //	                         documents whose bytes are an archive or program
-//	hidden_text              text styled invisible
+//	hidden_text              text styled invisible or coloured like its
+//	                         background (inline colours only: an element
+//	                         with a class may get a background from a
+//	                         stylesheet, so it is not judged against the
+//	                         default white page)
 //	html_only, image_only    structure
 //	bulk_no_unsubscribe      bulk mail (Precedence, removal wording,
 //	                         newsletter HTML) without List-Unsubscribe
@@ -96,9 +102,8 @@
 // (Options.BayesWeight, BayesClamp), so the classifier alone can hold a
 // message but never reject it (12 < 14): a reject needs corroborating
 // signals. This matters because the corpus's ham is personal and list mail
-// of 2002: an honest HTML order confirmation (testdata/order.eml) reads as
-// spam to the classifier and is held, not rejected. The content signals keep
-// their own weights. Cross-validated on the corpus (`outpost eval --folds 10
+// of 2002, unlike the platform's mail (see Business mail below). The content
+// signals keep their own weights. Cross-validated on the corpus (`outpost eval --folds 10
 // ../shared/corpus`, also TestCrossValidation; 973 spam, 2,050 ham of which
 // 120 hard_ham):
 //
@@ -116,6 +121,49 @@
 // little (they lift the 0.1% catch from 86% to 89%); they are kept for the
 // general case: the corpus lacks today's phishing, crypto, shortener and
 // attachment tricks that the signals name.
+//
+// # Business mail
+//
+// The corpus's ham is personal and list mail of 2002 with almost no invoices,
+// receipts, order confirmations or reminders, so a classifier trained on it
+// alone reads "invoice", "order", "total", "payment due", "your account" as
+// spam, and honest transactional mail was held on its word statistics alone
+// (testdata/business/receipt.eml 6.9, appointment.eml 5.9; 5 of the 35
+// business test messages held). Training therefore adds synthetic honest
+// business mail as ham (synth.go, SyntheticHam: invoices, quotes, order and
+// shipping confirmations, receipts, appointment and payment reminders,
+// password resets, account notices, welcome mails, renewals, bookings,
+// support replies and newsletters with List-Unsubscribe; English, Dutch,
+// French, German; plain, HTML or both; random businesses, people, amounts,
+// dates and domains; deterministic). TrainConfig.Synthetic (default
+// DefaultSynthetic = 800; `outpost train|eval --synthetic N`, 0 for none)
+// sets how many; cross-validation adds them to every fold's training set and
+// never scores them.
+//
+// testdata/business holds 35 honest messages written by hand, never trained
+// on and not used to choose the generator's wording: 11 first ones, then 24
+// written after the generator as a held-out set (plumber, SaaS billing and
+// dunning, school, music school in French, sports and rowing clubs,
+// accountants in English and German, webshops in German, French and Dutch,
+// dentists in German and Dutch, vet, garage, hosting, freelancer, library,
+// restaurant, insurer, coworking newsletter, physiotherapist).
+// TestBusinessMailPasses requires all to pass; with the default model the
+// highest scores are 1.0 (receipt.eml) and 0.9 (accountant-docs.eml), most
+// are below -2.
+//
+// Because the classifier now reads invoice wording as honest, a content signal
+// strong enough to hold a message by itself (an executable attachment, an
+// Office macro) is no longer talked down by it: the classifier may lower such
+// a score to the hold threshold, not below (testdata/attachment.eml, a
+// "statement" whose PDF is a Windows program, is held at 5.0 rather than
+// passed at 2.0).
+//
+// Measured and not adopted: scaling the classifier's positive contribution by
+// the evidence (number of features, n/N0 below N0 = 60, 100, 150) cost 1–3
+// points of the 0.1% catch and 8–18 held spam on the corpus for nothing the
+// synthetic training did not already fix; letting every content-signal sum ≥
+// hold floor the score held 27 hard_ham; weighting the synthetic examples
+// (0.25, 0.5), more epochs, more L2 and other learning rates did not help.
 //
 // # Fingerprint
 //

@@ -71,13 +71,14 @@ func LoadCorpus(dir string) ([]Labeled, error) {
 	return out, nil
 }
 
-// TrainCorpus trains a model on every message of a labelled corpus.
+// TrainCorpus trains a model on every message of a labelled corpus, plus the
+// synthetic business ham cfg.Synthetic asks for.
 func TrainCorpus(msgs []Labeled, cfg TrainConfig) *Model {
 	ex := make([]Example, len(msgs))
 	for i, l := range msgs {
 		ex[i] = NewExample(l.Raw, l.Spam)
 	}
-	return Train(ex, cfg)
+	return Train(append(ex, cfg.syntheticExamples()...), cfg)
 }
 
 // Report is the outcome of an evaluation.
@@ -198,6 +199,7 @@ func crossValidateScores(ctx context.Context, msgs []Labeled, k int, opts Option
 		ps[i].sigs = s.contentSignals(m)
 
 	}
+	synth := cfg.syntheticExamples() // training only, in every fold
 	res := make([]scored, len(msgs))
 	for fold := range k {
 		if err := ctx.Err(); err != nil {
@@ -209,6 +211,7 @@ func crossValidateScores(ctx context.Context, msgs []Labeled, k int, opts Option
 				train = append(train, ps[i].ex)
 			}
 		}
+		train = append(train, synth...)
 		model := Train(train, cfg)
 		for i := range ps {
 			if ps[i].fold != fold {

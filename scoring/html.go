@@ -30,6 +30,9 @@ func (p *parser) extractHTML(src string) {
 		linkHref   string
 		linkText   strings.Builder
 		out        = &p.html
+		// Colours set by enclosing elements, innermost last, for text
+		// coloured like its background.
+		paints []paint
 	)
 	if out.Len() > 0 {
 		out.WriteByte('\n')
@@ -47,7 +50,7 @@ func (p *parser) extractHTML(src string) {
 				continue
 			}
 			t := html.UnescapeString(string(z.Raw()))
-			if hidDepth > 0 {
+			if hidDepth > 0 || paintHidden(paints) {
 				if p.hidden.Len() < maxTextPerPart {
 					p.hidden.WriteString(t)
 					p.hidden.WriteByte(' ')
@@ -67,6 +70,16 @@ func (p *parser) extractHTML(src string) {
 				}
 				if hidDepth > 0 && a == hiddenTag && (a != 0 || string(name) == hiddenName) {
 					hidDepth--
+				}
+				if isBlock(a) {
+					paints = dropInline(paints, a)
+				}
+				if n := len(paints); n > 0 && a != 0 && paints[n-1].tag == a {
+					if paints[n-1].depth > 0 {
+						paints[n-1].depth--
+					} else {
+						paints = paints[:n-1]
+					}
 				}
 				if a == atom.A && inLink {
 					p.addLink(linkHref, linkText.String(), true)
@@ -141,6 +154,14 @@ func (p *parser) extractHTML(src string) {
 				} else if attrs != nil && isHiddenStyle(attrs) {
 					hiddenTag, hiddenName, hidDepth = a, string(name), 1
 				}
+				if isBlock(a) {
+					paints = dropInline(paints, a)
+				}
+				if pt, ok := paintOf(a, attrs); ok && len(paints) < 64 {
+					paints = append(paints, pt)
+				} else if n := len(paints); n > 0 && paints[n-1].tag == a {
+					paints[n-1].depth++ // same element nested inside: its end is not ours
+				}
 			}
 		}
 	}
@@ -186,6 +207,151 @@ func isHiddenStyle(attrs map[string]string) bool {
 		}
 	}
 	return strings.HasSuffix(st, "opacity:0")
+}
+
+// paint is the text and background colour one element sets.
+type paint struct {
+	tag          atom.Atom
+	fg, bg       [3]int
+	hasFg, hasBg bool
+	classed      bool // has a class: a stylesheet may colour it too
+	depth        int  // elements of the same tag opened inside it and not yet closed
+}
+
+// paintOf returns the colours an element sets: color (font) or the color
+// style; bgcolor, or background(-color) in its style.
+func paintOf(a atom.Atom, attrs map[string]string) (paint, bool) {
+	if attrs == nil || a == 0 {
+		return paint{}, false
+	}
+	p := paint{tag: a, classed: attrs["class"] != "" || attrs["background"] != ""}
+	if c, ok := parseColour(attrs["color"]); ok {
+		p.fg, p.hasFg = c, true
+	} else if v, ok := styleProp(attrs["style"], "color"); ok {
+		p.fg, p.hasFg = parseColour(v)
+	}
+	if c, ok := parseColour(attrs["bgcolor"]); ok {
+		p.bg, p.hasBg = c, true
+	} else {
+		for _, k := range []string{"background-color", "background"} {
+			if v, ok := styleProp(attrs["style"], k); ok {
+				if p.bg, p.hasBg = parseColour(v); p.hasBg {
+					break
+				}
+			}
+		}
+	}
+	return p, p.hasFg || p.hasBg
+}
+
+// dropInline forgets the colours of inline elements (font, span...) left
+// open when a block starts or ends: the tokenizer builds no tree, and an
+// unclosed <font color=white> inside a dark table cell must not colour the
+// rest of the message.
+func dropInline(ps []paint, block atom.Atom) []paint {
+	for len(ps) > 0 && !isBlock(ps[len(ps)-1].tag) && ps[len(ps)-1].tag != block {
+		ps = ps[:len(ps)-1]
+	}
+	return ps
+}
+
+// paintHidden reports text coloured like its background: white on white, or
+// any colour on an explicitly set background of (nearly) the same colour.
+// With no background set anywhere above, the page is taken to be white, but
+// only when the element giving the text colour has no class (a stylesheet,
+// which this scan does not read, may give it a dark background).
+func paintHidden(ps []paint) bool {
+	fi, bi := -1, -1
+	for i := len(ps) - 1; i >= 0 && (fi < 0 || bi < 0); i-- {
+		if fi < 0 && ps[i].hasFg {
+			fi = i
+		}
+		if bi < 0 && ps[i].hasBg {
+			bi = i
+		}
+	}
+	if fi < 0 {
+		return false
+	}
+	fg, bg := ps[fi].fg, [3]int{255, 255, 255}
+	switch {
+	case bi >= 0:
+		bg = ps[bi].bg
+	case ps[fi].classed:
+		return false
+	}
+	d := 0
+	for i := range 3 {
+		d += max(fg[i]-bg[i], bg[i]-fg[i])
+	}
+	return d <= 24
+}
+
+// styleProp returns the value of one property of an inline style.
+func styleProp(style, prop string) (string, bool) {
+	if style == "" {
+		return "", false
+	}
+	for decl := range strings.SplitSeq(style, ";") {
+		k, v, ok := strings.Cut(decl, ":")
+		if ok && strings.EqualFold(strings.TrimSpace(k), prop) {
+			return strings.TrimSpace(v), true
+		}
+	}
+	return "", false
+}
+
+var namedColours = map[string][3]int{
+	"white": {255, 255, 255}, "black": {0, 0, 0}, "red": {255, 0, 0}, "green": {0, 128, 0},
+	"blue": {0, 0, 255}, "yellow": {255, 255, 0}, "gray": {128, 128, 128}, "grey": {128, 128, 128},
+	"silver": {192, 192, 192}, "navy": {0, 0, 128}, "orange": {255, 165, 0}, "snow": {255, 250, 250},
+	"ivory": {255, 255, 240}, "whitesmoke": {245, 245, 245},
+}
+
+// parseColour reads #rgb, #rrggbb, rgb(r, g, b) and a few colour names
+// (optionally followed by other background values, e.g. "#fff url(x)").
+func parseColour(v string) ([3]int, bool) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	v = strings.TrimSuffix(v, "!important")
+	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "rgb(") || strings.HasPrefix(v, "rgba(") {
+		in, _, ok := strings.Cut(v[strings.IndexByte(v, '(')+1:], ")")
+		parts := strings.Split(in, ",")
+		if !ok || len(parts) < 3 {
+			return [3]int{}, false
+		}
+		if len(parts) == 4 && strings.TrimSpace(parts[3]) != "1" {
+			return [3]int{}, false // translucent: depends on what is behind
+		}
+		var c [3]int
+		for i := range 3 {
+			n, err := strconv.Atoi(strings.TrimSpace(parts[i]))
+			if err != nil || n < 0 || n > 255 {
+				return [3]int{}, false
+			}
+			c[i] = n
+		}
+		return c, true
+	}
+	if f := strings.Fields(v); len(f) > 0 {
+		v = f[0]
+	}
+	if c, ok := namedColours[v]; ok {
+		return c, true
+	}
+	v = strings.TrimPrefix(v, "#")
+	switch len(v) {
+	case 3:
+		v = string([]byte{v[0], v[0], v[1], v[1], v[2], v[2]})
+	case 6:
+	default:
+		return [3]int{}, false
+	}
+	n, err := strconv.ParseUint(v, 16, 32)
+	if err != nil {
+		return [3]int{}, false
+	}
+	return [3]int{int(n >> 16 & 0xff), int(n >> 8 & 0xff), int(n & 0xff)}, true
 }
 
 // stripTags turns text/enriched or stray markup into plain text.

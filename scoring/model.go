@@ -125,6 +125,28 @@ type TrainConfig struct {
 	Seed   uint64  // shuffle seed, for determinism (default 1)
 	// HamWeight weighs errors on ham against errors on spam (default 1).
 	HamWeight float64
+	// Synthetic is how many synthetic honest business messages (SyntheticHam)
+	// TrainCorpus and CrossValidate add to the training ham: 0 means
+	// DefaultSynthetic, negative means none. They are never evaluated on.
+	Synthetic int
+}
+
+// syntheticExamples returns the synthetic ham the configuration asks for.
+func (c TrainConfig) syntheticExamples() []Example {
+	n := c.Synthetic
+	if n == 0 {
+		n = DefaultSynthetic
+	}
+	if n < 0 {
+		return nil
+	}
+	var f featurizer
+	raws := SyntheticHam(n, syntheticSeed)
+	ex := make([]Example, len(raws))
+	for i, raw := range raws {
+		ex[i] = Example{feats: slices.Clone(f.extract(Parse(raw)))}
+	}
+	return ex
 }
 
 func (c TrainConfig) withDefaults() TrainConfig {

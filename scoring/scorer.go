@@ -182,6 +182,19 @@ func (s *Scorer) contentSignals(m *Message) []Signal {
 // total and the signals sorted by weight. model may be nil (no explanation).
 func (s *Scorer) combine(sigs []Signal, z float64, model *Model, feats []feat) (float64, []Signal) {
 	c := math.Max(-s.opts.BayesClamp, math.Min(s.opts.BayesClamp, z)) * s.opts.BayesWeight
+	// A content signal strong enough to hold a message by itself (an
+	// executable attachment, macros) is not talked down by the classifier:
+	// its word statistics may lower the score to the hold threshold, not
+	// below. Honest invoices read as ham to the classifier, and so do the
+	// malware "invoices" that imitate them.
+	var content, strongest float64
+	for _, g := range sigs {
+		content += g.Weight
+		strongest = max(strongest, g.Weight)
+	}
+	if strongest >= s.opts.HoldThreshold && content+c < s.opts.HoldThreshold {
+		c = min(0, s.opts.HoldThreshold-content)
+	}
 	c = round3(c)
 	out := slices.Clone(sigs)
 	if c != 0 {
