@@ -517,7 +517,10 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 			// vouched-for tenants sent (or below SuspiciousScore) and links to
 			// no suspicious new domain. With look-alikes the lookup widens to
 			// where a template's copies spread.
-			templateClean, err = s.templateCovers(ctx, tx, fp, maxScore, newLink, lookalikes)
+			// A probation copy the scorer alone would hold is looked up as
+			// wide, so Assess and ReleaseDue judge it alike.
+			holdOnProbation := m.Score.Verdict == scoring.Hold && probation && !skipProbation
+			templateClean, err = s.templateCovers(ctx, tx, fp, maxScore, newLink, lookalikes || holdOnProbation)
 			if err != nil {
 				return err
 			}
@@ -572,9 +575,12 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 			d = Decision{Action: Hold, Code: CodeTenantReview, Reason: "held for review by support"}
 		case campaignID != 0 || formKind != "":
 			d = Decision{Action: Hold, Code: CodeCampaign, Reason: "held for review: content matches mail sent from other new accounts"}
-		case m.Score.Verdict == scoring.Hold:
+		case m.Score.Verdict == scoring.Hold && !(probation && !skipProbation && templateClean):
 			d = Decision{Action: Hold, Code: CodeContentHold, Reason: "held for review: " + m.Score.MainReason()}
 		case probation && !skipProbation:
+			// A proven template's copy scoring up to its vouched-for copies
+			// (+ margin) waits out probation even when the scorer alone would
+			// hold it; ReleaseDue applies the same template rule.
 			d = Decision{Action: Hold, Code: CodeProbation, Reason: "new account: first messages are delivered after a short delay"}
 		}
 

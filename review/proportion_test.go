@@ -70,3 +70,58 @@ func countRows(t *testing.T, db *store.DB, q string, args ...any) int64 {
 }
 
 var _ = scoring.Pass
+
+// TestProbationReleasesTemplateCopies: a young trial tenant's copy of a
+// proven platform template, scoring up to the vouched-for score + margin, is
+// released after probation like Assess would accept it, also when the scorer
+// alone would hold it; content that is no proven template, or a copy
+// spammier than its vouched-for copies, still goes to review.
+func TestProbationReleasesTemplateCopies(t *testing.T) {
+	backends(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		ctx := context.Background()
+		for i := range 3 {
+			id := fmt.Sprintf("paid%d", i)
+			e.tenant(id, "paid", 90*24*time.Hour, "", "")
+			e.send(e.msg(id, flip(fpInvoice, i), 4.9))
+		}
+		for _, id := range []string{"t-inv", "t-inv-hold", "t-other", "t-spammy"} {
+			e.tenant(id, "trial", time.Hour, "", "")
+		}
+		if d := e.send(e.msg("t-inv", flip(fpInvoice, 40), 4.5)); d.Code != CodeProbation {
+			t.Fatalf("t-inv: %+v, want probation", d)
+		}
+		if d := e.send(e.msg("t-inv-hold", flip(fpInvoice, 41, 42), 5.3)); d.Code != CodeProbation {
+			t.Fatalf("t-inv-hold (scorer: hold, a proven template's copy): %+v, want probation", d)
+		}
+		if d := e.send(e.msg("t-other", fpSpam, 4.5)); d.Code != CodeProbation {
+			t.Fatalf("t-other: %+v, want probation", d)
+		}
+		e.clock.Advance(6 * time.Minute)
+		st, err := e.svc.ReleaseDue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Released != 2 || st.ToReview != 1 {
+			t.Fatalf("release %+v, want 2 released (the template copies), 1 to review", st)
+		}
+		for id, want := range map[string]string{"t-inv": store.StatusActive, "t-inv-hold": store.StatusActive,
+			"t-other": store.StatusReview} {
+			if got := e.status(id); got != want {
+				t.Errorf("%s: status %s, want %s", id, got, want)
+			}
+		}
+		if got := e.heldStates("t-inv-hold"); got["queued"] != 1 && got["sent"] != 1 {
+			t.Fatalf("t-inv-hold held %v, want queued", got)
+		}
+		// Spammier than the vouched-for copies (4.9 + margin): held, and with
+		// the released copies as look-alikes, a campaign (which takes in the
+		// earlier copies' tenants: see doc.go).
+		if d := e.send(e.msg("t-spammy", flip(fpInvoice, 50), 6.2)); d.Action != Hold || d.Code == CodeProbation {
+			t.Fatalf("t-spammy (above 4.9 + margin): %+v, want held for review", d)
+		}
+		if got := e.status("t-spammy"); got != store.StatusReview {
+			t.Fatalf("t-spammy: status %s, want review", got)
+		}
+	})
+}

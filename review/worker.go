@@ -134,6 +134,16 @@ func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 			continue
 		}
 		if d.score >= s.o.ProbationCleanScore {
+			// A proven template's copy that Assess accepts (templateCovers:
+			// below the vouched-for score + margin, no suspicious new link)
+			// is judged by its look-alikes below, not by its score.
+			covered, err := s.probationTemplate(ctx, d.tenant, d.fp, d.score, now)
+			if err != nil {
+				return st, err
+			}
+			if covered {
+				goto lookalikes
+			}
 			if _, err := s.openCase(ctx, d.tenant, caseReason{Code: CodeProbationHeld, Detail: fmt.Sprintf("probation message scored %.1f", d.score), Weight: d.score}, 0, true); err != nil {
 				return st, err
 			}
@@ -141,6 +151,7 @@ func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 			st.ToReview++
 			continue
 		}
+	lookalikes:
 		if d.fp != 0 && now.Sub(store.FromMillis(d.received)) < s.o.ProbationMaxDelay {
 			lookalike, err := s.unexplainedLookalike(ctx, d.tenant, d.fp, now)
 			if err != nil {
@@ -173,6 +184,37 @@ func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 		}
 	}
 	return st, nil
+}
+
+// probationTemplate reports whether a probation message is a proven
+// template's copy by the rule Assess applies (templateCovers, widened). The
+// held row does not keep the message's link domains, so any suspicious new
+// link domain the tenant linked to counts against it.
+func (s *Service) probationTemplate(ctx context.Context, tenantID string, fp scoring.Fingerprint, score float64, now time.Time) (bool, error) {
+	if fp == 0 {
+		return false, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT l.domain, l.first_at, l.young_tenants, l.established, l.campaign_id
+		FROM review_link_domain_tenants t JOIN review_link_domains l ON l.domain = t.domain WHERE t.tenant_id = ? LIMIT 100`, tenantID)
+	if err != nil {
+		return false, fmt.Errorf("review: tenant link domains: %w", err)
+	}
+	newLink := false
+	for rows.Next() {
+		var l linkInfo
+		var est int
+		if err := rows.Scan(&l.Domain, &l.FirstAt, &l.YoungTenants, &est, &l.CampaignID); err != nil {
+			rows.Close()
+			return false, err
+		}
+		l.Established = est != 0
+		newLink = newLink || s.suspiciousLink(l, now)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	return s.templateCovers(ctx, s.db, fp, score, newLink, true)
 }
 
 // unexplainedLookalike: near-identical mail that is not a proven template,
