@@ -605,7 +605,16 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 	}
 
 	if d.Action == Reject && d.Code == CodeContentReject {
-		if _, err := s.openCase(ctx, m.TenantID, caseReason{Code: CodeContentReject, Detail: topSignals(m.Score), Weight: score}, 0, false); err != nil {
+		// A reject holds the tenant's mail once content strikes add up.
+		holding, why, err := s.contentFreeze(ctx, m.TenantID, now, true)
+		if err != nil {
+			return Decision{}, err
+		}
+		detail := topSignals(m.Score)
+		if why != "" {
+			detail += "; " + why
+		}
+		if _, err := s.openCase(ctx, m.TenantID, caseReason{Code: CodeContentReject, Detail: detail, Weight: score}, 0, holding); err != nil {
 			return Decision{}, err
 		}
 	}

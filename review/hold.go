@@ -20,8 +20,10 @@ type caseReason struct {
 }
 
 // Hold stores m durably with the decision's reason. Probation holds wait for
-// the release worker; every other hold opens (or extends) the tenant's case
-// and puts the tenant under review. When the tenant's held mail would exceed
+// the release worker; every other hold opens (or extends) the tenant's case.
+// The case holds the tenant's mail (status review) except for a content hold
+// of a tenant with a clean history below the strike limit (see
+// contentFreeze): then only this message waits for support. When the tenant's held mail would exceed
 // HeldMaxCount or HeldMaxBytes it returns a *TemporaryError wrapping
 // ErrHeldCap, and the relay answers 4xx.
 func (s *Service) Hold(ctx context.Context, m *Message, d Decision) error {
@@ -45,6 +47,12 @@ func (s *Service) Hold(ctx context.Context, m *Message, d Decision) error {
 	}
 	var caseID int64
 	var created bool
+	holding, why := !probation, ""
+	if d.Code == CodeContentHold {
+		if holding, why, err = s.contentFreeze(ctx, m.TenantID, now, false); err != nil {
+			return err
+		}
+	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		var n, size int64
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM review_held WHERE tenant_id = ? AND state = 'held'`,
@@ -58,7 +66,11 @@ func (s *Service) Hold(ctx context.Context, m *Message, d Decision) error {
 			var campaign int64
 			_ = tx.QueryRow(ctx, `SELECT COALESCE(campaign_id, 0) FROM review_tenants WHERE tenant_id = ?`, m.TenantID).Scan(&campaign)
 			var err error
-			caseID, created, err = s.openCaseTx(ctx, tx, m.TenantID, caseReason{Code: d.Code, Detail: topSignals(m.Score), Weight: m.Score.Score}, campaign, true, now)
+			detail := topSignals(m.Score)
+			if why != "" {
+				detail += "; " + why
+			}
+			caseID, created, err = s.openCaseTx(ctx, tx, m.TenantID, caseReason{Code: d.Code, Detail: detail, Weight: m.Score.Score}, campaign, holding, now)
 			if err != nil {
 				return err
 			}
@@ -85,13 +97,75 @@ func (s *Service) Hold(ctx context.Context, m *Message, d Decision) error {
 		}
 		return fmt.Errorf("review: hold %s: %w", m.QueueID, err)
 	}
-	if !probation {
+	if holding {
 		if err := s.putUnderReview(ctx, m.TenantID, d.Code); err != nil {
 			return err
 		}
 	}
-	s.log.InfoContext(ctx, "review: held", "tenant", m.TenantID, "msg", m.QueueID, "code", d.Code, "case", caseID, "new_case", created)
+	s.log.InfoContext(ctx, "review: held", "tenant", m.TenantID, "msg", m.QueueID, "code", d.Code, "case", caseID, "new_case", created, "holding", holding, "why", why)
 	return nil
+}
+
+// contentFreeze decides whether a content hold (or, with reject, a content
+// reject) puts the tenant's mail on hold. Strikes within ContentStrikeWindow
+// (a hold 1, a reject 2, this message included) reaching
+// ContentStrikesToFreeze always do. Below that a reject does not (its message
+// is refused anyway), and a hold does unless the tenant has a clean history:
+// established (paid, or older than EstablishedAge), active, in no campaign,
+// more than TrustMinMessages earlier messages with a decayed mean score
+// below SuspiciousScore, bounce and complaint rates below the review
+// thresholds. why explains the outcome for the case.
+func (s *Service) contentFreeze(ctx context.Context, tenantID string, now time.Time, reject bool) (bool, string, error) {
+	var holds, rejects int64
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(CASE WHEN code = ? THEN 1 END), COUNT(CASE WHEN code = ? THEN 1 END) FROM review_messages
+		WHERE tenant_id = ? AND at >= ? AND code IN (?, ?)`, CodeContentHold, CodeContentReject,
+		tenantID, ms(now.Add(-s.o.ContentStrikeWindow)), CodeContentHold, CodeContentReject).Scan(&holds, &rejects); err != nil {
+		return true, "", fmt.Errorf("review: content strikes: %w", err)
+	}
+	strikes := holds + 2*rejects
+	counted := fmt.Sprintf("%d content holds and %d rejects within %v", holds, rejects, s.o.ContentStrikeWindow)
+	if strikes >= int64(s.o.ContentStrikesToFreeze) {
+		return true, counted + ": the tenant's mail is held", nil
+	}
+	if reject {
+		return false, "", nil
+	}
+	t, err := s.db.Tenant(ctx, tenantID)
+	if err != nil {
+		return true, "", fmt.Errorf("review: tenant: %w", err)
+	}
+	tr, err := s.loadTenantRow(ctx, s.db, tenantID)
+	if errors.Is(err, ErrNotFound) {
+		return true, "no clean history (no message assessed yet): the tenant's mail is held", nil
+	}
+	if err != nil {
+		return true, "", fmt.Errorf("review: tenant: %w", err)
+	}
+	mean := 0.0
+	if tr.ScoreW > 0 {
+		mean = tr.ScoreSum / tr.ScoreW
+	}
+	bRate, cRate := rates(tr.FbSent, tr.FbBounces, tr.FbComplaints, s.o.FeedbackMinVolume)
+	var not string
+	switch {
+	case t.Status != store.StatusActive:
+		not = "tenant not active"
+	case t.Plan == s.o.TrialPlan && now.Sub(t.CreatedAt) < s.o.EstablishedAge:
+		not = "trial tenant younger than " + s.o.EstablishedAge.String()
+	case tr.CampaignID.Valid:
+		not = "tenant in a campaign"
+	case tr.Messages-1 < int64(s.o.TrustMinMessages):
+		not = fmt.Sprintf("%d earlier messages", max(0, tr.Messages-1))
+	case mean >= s.o.SuspiciousScore:
+		not = fmt.Sprintf("mean score %.1f", mean)
+	case bRate >= s.o.BounceReviewRate || cRate >= s.o.ComplaintReviewRate:
+		not = fmt.Sprintf("bounce rate %.1f%%, complaint rate %.2f%%", bRate*100, cRate*100)
+	}
+	if not != "" {
+		return true, "no clean history (" + not + "): the tenant's mail is held", nil
+	}
+	return false, fmt.Sprintf("established tenant with a clean history (mean score %.1f over %d messages), %s: only this message is held",
+		mean, tr.Messages, counted), nil
 }
 
 // putUnderReview moves an active tenant to status review (its mail is then

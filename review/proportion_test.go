@@ -69,8 +69,6 @@ func countRows(t *testing.T, db *store.DB, q string, args ...any) int64 {
 	return n
 }
 
-var _ = scoring.Pass
-
 // TestProbationReleasesTemplateCopies: a young trial tenant's copy of a
 // proven platform template, scoring up to the vouched-for score + margin, is
 // released after probation like Assess would accept it, also when the scorer
@@ -125,3 +123,102 @@ func TestProbationReleasesTemplateCopies(t *testing.T) {
 		}
 	})
 }
+
+// TestContentHoldProportionate: one content hold of an established tenant
+// with a clean history holds that message and opens a non-holding case; its
+// other mail flows. Evidence accumulating (ContentStrikesToFreeze: three
+// holds, or a hold and a reject, within ContentStrikeWindow) freezes it. A
+// tenant without that history is frozen by its first hold, as before.
+func TestContentHoldProportionate(t *testing.T) {
+	backends(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		ctx := context.Background()
+		history := func(id string) {
+			for i := range 10 {
+				if d := e.send(e.msg(id, spread(0x1000+i), -2)); d.Action != Relay {
+					t.Fatalf("%s history: %+v", id, d)
+				}
+			}
+		}
+		openCase := func(id string) Case {
+			t.Helper()
+			cs, _, err := e.svc.ListCases(ctx, CaseFilter{TenantID: id, State: CaseOpen})
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("%s: open cases %+v %v", id, cs, err)
+			}
+			return cs[0]
+		}
+		for _, id := range []string{"paid-a", "paid-b"} {
+			e.tenant(id, "paid", 400*24*time.Hour, "", "")
+			history(id)
+		}
+		e.tenant("old-trial", "trial", 60*24*time.Hour, "", "")
+		history("old-trial")
+
+		// One hold: that message waits, the tenant's mail does not.
+		for _, id := range []string{"paid-a", "old-trial"} {
+			if d := e.send(e.msg(id, spread(0x5151), 5.6)); d.Code != CodeContentHold {
+				t.Fatalf("%s: %+v, want content.hold", id, d)
+			}
+			if d := e.send(e.msg(id, spread(0x5152), -12)); d.Action != Relay {
+				t.Fatalf("%s after one hold: %+v, want relay", id, d)
+			}
+			if c := openCase(id); c.Holding || e.status(id) != store.StatusActive {
+				t.Fatalf("%s: case %+v status %s, want a non-holding case, active", id, c, e.status(id))
+			}
+			if got := e.heldStates(id); got["held"] != 1 {
+				t.Fatalf("%s held %v", id, got)
+			}
+		}
+		// A second hold within the window: still proportionate; the third
+		// freezes the tenant.
+		e.clock.Advance(2 * time.Hour)
+		if d := e.send(e.msg("paid-a", spread(0x5153), 5.2)); d.Code != CodeContentHold || e.status("paid-a") != store.StatusActive {
+			t.Fatalf("second hold: %+v status %s", d, e.status("paid-a"))
+		}
+		e.send(e.msg("paid-a", spread(0x5154), 6.5))
+		if c := openCase("paid-a"); !c.Holding || e.status("paid-a") != store.StatusReview {
+			t.Fatalf("third hold: case %+v status %s, want holding, review", c, e.status("paid-a"))
+		}
+		if d := e.send(e.msg("paid-a", spread(0x5155), -12)); d.Code != CodeTenantReview {
+			t.Fatalf("after the third hold: %+v, want tenant.review", d)
+		}
+		// A reject-level message and a hold within the window freeze too.
+		if d := e.send(e.msg("paid-b", spread(0x6161), 15)); d.Action != Reject || e.status("paid-b") != store.StatusActive {
+			t.Fatalf("reject: %+v status %s", d, e.status("paid-b"))
+		}
+		e.send(e.msg("paid-b", spread(0x6162), 5.5))
+		if c := openCase("paid-b"); !c.Holding || e.status("paid-b") != store.StatusReview {
+			t.Fatalf("reject + hold: case %+v status %s, want holding, review", c, e.status("paid-b"))
+		}
+		// Holds spread beyond the window do not add up.
+		e.clock.Advance(25 * time.Hour)
+		if d := e.send(e.msg("old-trial", spread(0x7171), 5.5)); d.Code != CodeContentHold || e.status("old-trial") != store.StatusActive {
+			t.Fatalf("old-trial second hold a day later: %+v status %s", d, e.status("old-trial"))
+		}
+		// Strict where there is no clean history: a young trial tenant, an
+		// established tenant without enough history, or with a spammy mean.
+		e.tenant("young", "trial", time.Hour, "", "")
+		e.tenant("new-paid", "paid", time.Hour, "", "")
+		e.tenant("spammy-paid", "paid", 400*24*time.Hour, "", "")
+		for i := range 10 {
+			e.send(e.msg("spammy-paid", spread(0x2000+i), 3.5))
+		}
+		for _, id := range []string{"young", "new-paid", "spammy-paid"} {
+			e.send(e.msg(id, spread(0x8181), 5.5))
+			if c := openCase(id); !c.Holding || e.status(id) != store.StatusReview {
+				t.Fatalf("%s: case %+v status %s, want frozen by its first hold", id, c, e.status(id))
+			}
+		}
+		// Support's decision on a non-holding case works as on any other.
+		c := openCase("old-trial")
+		res, err := e.svc.Decide(ctx, c.ID, DecisionRequest{Decision: "approve", Actor: "console:alice"})
+		if err != nil || res.Messages != 2 {
+			t.Fatalf("approve: %+v %v", res, err)
+		}
+	})
+}
+
+// spread maps n to a fingerprint far from spread(m) for m != n (about 32
+// bits apart), so hand-made messages are no accidental look-alikes.
+func spread(n int) scoring.Fingerprint { return scoring.Fingerprint(uint64(n) * 0x9e3779b97f4a7c15) }

@@ -114,6 +114,11 @@ type Options struct {
 	ProbationCleanScore float64       // 4: above it a probation message goes to review
 	ProbationBulkCopies int           // 5 near-identical copies from one young tenant wait like look-alikes
 
+	// Proportionate content holds.
+	TrustMinMessages       int           // 5 earlier messages before a tenant's history counts as clean
+	ContentStrikeWindow    time.Duration // 24h: content holds and rejects within it add up
+	ContentStrikesToFreeze int           // 3: a hold counts 1, a reject 2; at 3 the tenant's mail is held
+
 	// Holding.
 	HeldMaxCount int   // 500 messages per tenant
 	HeldMaxBytes int64 // 50 MiB per tenant
@@ -200,6 +205,9 @@ func (o *Options) defaults() error {
 	dur(&o.ProbationMaxDelay, time.Hour)
 	flt(&o.ProbationCleanScore, 4)
 	num(&o.ProbationBulkCopies, 5)
+	num(&o.TrustMinMessages, 5)
+	dur(&o.ContentStrikeWindow, 24*time.Hour)
+	num(&o.ContentStrikesToFreeze, 3)
 	num(&o.HeldMaxCount, 500)
 	if o.HeldMaxBytes == 0 {
 		o.HeldMaxBytes = 50 << 20
