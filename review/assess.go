@@ -363,17 +363,22 @@ func (s *Service) suspiciousLink(l linkInfo, now time.Time) bool {
 		l.YoungTenants >= int64(s.o.LinkMinTenants)
 }
 
+// trackedLinks are the link domains review tracks for a message: the first
+// 5, lower-cased.
+func trackedLinks(domains []string) []string {
+	var out []string
+	for _, d := range domains {
+		if d = strings.ToLower(d); d != "" && len(out) < 5 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // trackLinks records the message's link domains (at most 5).
 func (s *Service) trackLinks(ctx context.Context, q querier, tenantID string, domains []string, young bool, now time.Time) ([]linkInfo, error) {
-	if len(domains) > 5 {
-		domains = domains[:5]
-	}
 	var out []linkInfo
-	for _, d := range domains {
-		d = strings.ToLower(d)
-		if d == "" {
-			continue
-		}
+	for _, d := range trackedLinks(domains) {
 		if !young {
 			if _, err := q.Exec(ctx, `INSERT INTO review_link_domains (domain, first_at, last_at, established) VALUES (?, ?, ?, 1)
 				ON CONFLICT (domain) DO UPDATE SET established = 1 WHERE review_link_domains.established = 0`, d, ms(now), ms(now)); err != nil {

@@ -80,11 +80,11 @@ func (s *Service) Hold(ctx context.Context, m *Message, d Decision) error {
 			caseArg = caseID
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO review_held (queue_id, tenant_id, case_id, mail_from, rcpt_to, rcpt_count, raw, size, message_id, remote_ip,
-			subject, score, verdict, signals, fp, code, reason, state, received_at, held_at, release_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?)`,
+			subject, score, verdict, signals, fp, code, reason, state, received_at, held_at, release_at, link_domains)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, ?, ?, ?)`,
 			m.QueueID, m.TenantID, caseArg, m.From, string(rcpts), len(m.To), m.Raw, len(m.Raw), m.MessageID, m.RemoteIP,
 			truncate(m.Score.Subject, 300), m.Score.Score, string(m.Score.Verdict), string(signals), int64(m.Score.Fingerprint),
-			d.Code, d.Reason, ms(received), ms(now), releaseAt)
+			d.Code, d.Reason, ms(received), ms(now), releaseAt, strings.Join(trackedLinks(m.Score.LinkDomains), " "))
 		if store.IsUniqueViolation(err) {
 			return fmt.Errorf("review: message %s already held: %w", m.QueueID, ErrConflict)
 		}

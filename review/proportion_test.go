@@ -95,16 +95,32 @@ func TestProbationReleasesTemplateCopies(t *testing.T) {
 		if d := e.send(e.msg("t-other", fpSpam, 4.5)); d.Code != CodeProbation {
 			t.Fatalf("t-other: %+v, want probation", d)
 		}
+		// A copy linking to a domain that then turns out to be a suspicious
+		// new one (linked from 3 young tenants, no established one) is not
+		// explained by the template, at release as at assessment.
+		m := e.msg("t-link", flip(fpInvoice, 43), 4.5)
+		m.Score.LinkDomains = []string{"Pay-Now.example"}
+		e.tenant("t-link", "trial", time.Hour, "", "")
+		if d := e.send(m); d.Code != CodeProbation {
+			t.Fatalf("t-link: %+v, want probation", d)
+		}
+		for i := range 2 {
+			id := fmt.Sprintf("t-linker%d", i)
+			e.tenant(id, "trial", time.Hour, "", "")
+			m := e.msg(id, spread(900+i), 0.5)
+			m.Score.LinkDomains = []string{"pay-now.example"}
+			e.send(m)
+		}
 		e.clock.Advance(6 * time.Minute)
 		st, err := e.svc.ReleaseDue(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Released != 2 || st.ToReview != 1 {
-			t.Fatalf("release %+v, want 2 released (the template copies), 1 to review", st)
+		if st.Released != 4 || st.ToReview != 2 {
+			t.Fatalf("release %+v, want 4 released (the template copies, the linkers' mail), 2 to review", st)
 		}
 		for id, want := range map[string]string{"t-inv": store.StatusActive, "t-inv-hold": store.StatusActive,
-			"t-other": store.StatusReview} {
+			"t-other": store.StatusReview, "t-link": store.StatusReview} {
 			if got := e.status(id); got != want {
 				t.Errorf("%s: status %s, want %s", id, got, want)
 			}

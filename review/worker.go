@@ -75,8 +75,9 @@ func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 		fp       scoring.Fingerprint
 		score    float64
 		received int64
+		links    string
 	}
-	rows, err := s.db.Query(ctx, `SELECT id, tenant_id, fp, score, received_at FROM review_held
+	rows, err := s.db.Query(ctx, `SELECT id, tenant_id, fp, score, received_at, link_domains FROM review_held
 		WHERE state = 'held' AND release_at IS NOT NULL AND release_at <= ? ORDER BY release_at LIMIT 500`, ms(now))
 	if err != nil {
 		return st, fmt.Errorf("review: due holds: %w", err)
@@ -85,7 +86,7 @@ func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 	for rows.Next() {
 		var d due
 		var fp int64
-		if err := rows.Scan(&d.id, &d.tenant, &fp, &d.score, &d.received); err != nil {
+		if err := rows.Scan(&d.id, &d.tenant, &fp, &d.score, &d.received, &d.links); err != nil {
 			rows.Close()
 			return st, err
 		}
@@ -137,7 +138,7 @@ func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 			// A proven template's copy that Assess accepts (templateCovers:
 			// below the vouched-for score + margin, no suspicious new link)
 			// is judged by its look-alikes below, not by its score.
-			covered, err := s.probationTemplate(ctx, d.tenant, d.fp, d.score, now)
+			covered, err := s.probationTemplate(ctx, d.fp, d.score, strings.Fields(d.links), now)
 			if err != nil {
 				return st, err
 			}
@@ -187,32 +188,26 @@ func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 }
 
 // probationTemplate reports whether a probation message is a proven
-// template's copy by the rule Assess applies (templateCovers, widened). The
-// held row does not keep the message's link domains, so any suspicious new
-// link domain the tenant linked to counts against it.
-func (s *Service) probationTemplate(ctx context.Context, tenantID string, fp scoring.Fingerprint, score float64, now time.Time) (bool, error) {
+// template's copy by the rule Assess applies (templateCovers, widened), with
+// the link domains tracked for it when it was held.
+func (s *Service) probationTemplate(ctx context.Context, fp scoring.Fingerprint, score float64, links []string, now time.Time) (bool, error) {
 	if fp == 0 {
 		return false, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT l.domain, l.first_at, l.young_tenants, l.established, l.campaign_id
-		FROM review_link_domain_tenants t JOIN review_link_domains l ON l.domain = t.domain WHERE t.tenant_id = ? LIMIT 100`, tenantID)
-	if err != nil {
-		return false, fmt.Errorf("review: tenant link domains: %w", err)
-	}
 	newLink := false
-	for rows.Next() {
+	for _, d := range links {
 		var l linkInfo
 		var est int
-		if err := rows.Scan(&l.Domain, &l.FirstAt, &l.YoungTenants, &est, &l.CampaignID); err != nil {
-			rows.Close()
-			return false, err
+		err := s.db.QueryRow(ctx, `SELECT domain, first_at, young_tenants, established, campaign_id FROM review_link_domains WHERE domain = ?`, d).
+			Scan(&l.Domain, &l.FirstAt, &l.YoungTenants, &est, &l.CampaignID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("review: link domain: %w", err)
 		}
 		l.Established = est != 0
 		newLink = newLink || s.suspiciousLink(l, now)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return false, err
 	}
 	return s.templateCovers(ctx, s.db, fp, score, newLink, true)
 }
