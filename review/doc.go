@@ -2,7 +2,7 @@
 // wait, or wait for a person": tenant risk, campaign detection across young
 // tenants, probation, linked tenants, held mail, review cases and support
 // decisions, bounce/complaint feedback, and the durable delivery of released
-// mail. All state lives in the shared database (migration 0004), so any
+// mail. All state lives in the shared database (migrations 0004, 0006), so any
 // number of outpost instances share it.
 //
 // # The path of one message
@@ -30,15 +30,34 @@
 //     all template rows in reach: content is a proven template once
 //     TemplateMinTenants (2) tenants vouched for it. A template's copies
 //     (own line items, names, amounts) spread wider than a campaign's, so
-//     when a young tenant's mail has look-alikes the template lookup widens
-//     to TemplateWideDistance (11 bits; each band and its values within 2
-//     bits, 137 probes a band);
+//     when the 7-bit lookup does not explain a young tenant's mail and it
+//     has look-alikes (or is a probation message the scorer alone would
+//     hold) the lookup widens to TemplateWideDistance (11 bits; each band
+//     and its values within 2 bits, 137 probes a band). It widens even when
+//     the 7-bit lookup found a proven template: rows further out carry more
+//     evidence and may carry a higher vouched-for score (a copy at 4.7 of a
+//     template vouched for at 3.5 within 7 bits and at 4.94 within 11 is
+//     explained, not a campaign);
 //   - link domains: when first seen, how many young tenants link to them,
 //     whether an established tenant ever did.
 //
 // Decision, in order: content reject (scoring) → Reject; tenant status
 // review → Hold "tenant.review"; campaign → Hold "campaign"; scoring hold →
-// Hold "content.hold"; probation → Hold "probation"; else Relay.
+// Hold "content.hold", except a probation message that is a proven
+// template's copy (the template rule below) → Hold "probation"; probation →
+// Hold "probation"; else Relay.
+//
+// # The template rule
+//
+// One function (templateCovers) for Assess and ReleaseDue: content near a
+// proven template is explained by it while it scores below
+// max(SuspiciousScore, the template's highest vouched-for score +
+// TemplateScoreMargin (1)) and links to no suspicious new domain. Explained
+// content never forms or joins a campaign, and on probation it is judged by
+// its look-alikes, not by its score: platform invoices and quotes score 4–5.5
+// with some models, and the paid tenants who send them vouch for exactly
+// that. A held message keeps the link domains review tracked for it
+// (migration 0006), so the release applies the rule to the same links.
 //
 // # Campaigns
 //
@@ -54,10 +73,8 @@
 //   - CampaignMinTenants (3) otherwise;
 //   - CampaignMinTenantsClean (6) when every copy scores below CleanScore (1).
 //
-// Content near a proven template never forms or joins a campaign while the
-// copies score below max(SuspiciousScore, the template's highest vouched-for
-// score + TemplateScoreMargin (1)) and link to no suspicious new domain: a
-// look-alike of an invoice that scores spammier than real invoices, or
+// Content the template rule explains (the copies' highest score is used)
+// never forms or joins a campaign: a look-alike of an invoice that scores spammier than real invoices, or
 // points somewhere new, is not protected. Similarity alone does not make a
 // campaign, since the platform's invoices, quotes and password resets are
 // near-identical across thousands of honest tenants. A new link domain alone
@@ -73,12 +90,12 @@
 // ProbationMessages (20) messages held for ProbationDelay (5 minutes). Mail
 // only to the tenant's verified domains (Options.Domains) skips probation.
 // ReleaseDue then releases a message when the tenant is still active, its
-// score is below ProbationCleanScore (4) and no other young tenant sent
-// similar mail that is not a proven template, nor the tenant itself
-// ProbationBulkCopies (5) copies of it; a look-alike extends the wait
-// by ProbationDelay up to ProbationMaxDelay (1h) after receipt, so a slow
-// campaign is recognised before its first copies go out; a dirty score opens
-// a holding case. Probation holds do not open cases; probation mail of a
+// score is below ProbationCleanScore (4) or the template rule explains it,
+// and no other young tenant sent similar mail that is not a proven template,
+// nor the tenant itself ProbationBulkCopies (5) copies of it; a look-alike
+// extends the wait by ProbationDelay up to ProbationMaxDelay (1h) after
+// receipt, so a slow campaign is recognised before its first copies go out;
+// any other score of 4 or more opens a holding case. Probation holds do not open cases; probation mail of a
 // tenant put under review waits for the decision, of a suspended tenant is
 // discarded (audited).
 //
@@ -104,10 +121,44 @@
 // One open case per tenant (a partial unique index), with one reason row per
 // code (the heaviest weight kept, a count), a priority from the tenant's risk
 // (at least 70 for campaign members), an assignee, notes and history (the
-// audit log under "case:<id>"). Holding cases (score, campaign, probation
-// score, feedback at pause level) set the tenant's status to review, so all
-// its mail is held; quota-raise requests, earned-raise proposals and feedback
-// at review level do not. Decide: approve → status active, held mail queued
+// audit log under "case:<id>"). Holding cases (campaign, probation score,
+// feedback at pause level, content holds as below) set the tenant's status
+// to review, so all its mail is held; quota-raise requests, earned-raise
+// proposals and feedback at review level do not.
+//
+// # Proportionate content holds
+//
+// A message the scorer holds (content.hold) is always held and always opens
+// or extends the tenant's case. Whether the case holds the tenant's other
+// mail depends on the evidence (contentFreeze; the case reason says which
+// applied):
+//
+//   - content strikes within ContentStrikeWindow (24h), this message
+//     included, reaching ContentStrikesToFreeze (3) always do; a content hold
+//     counts 1, a content reject 2. So three holds in a day, or a reject and
+//     a hold, freeze any tenant: a taken-over account sends a burst, and
+//     three of its messages at the hold threshold are evidence enough that
+//     its mail just below the threshold should wait too. A day is about the
+//     support queue's turnaround; an honest tenant's false positives are
+//     rarer than that.
+//   - below that, a hold freezes the tenant unless it has a clean history:
+//     established (paid, or older than EstablishedAge 30 days), active, in no
+//     campaign, more than TrustMinMessages (5) earlier messages, a decayed
+//     mean score below SuspiciousScore (2.5), bounce and complaint rates
+//     below the review thresholds. Then only the message waits and the case
+//     does not hold: one false positive of a paying customer must not stop
+//     its invoices (in the end-to-end run 6 of the 9 tenants frozen that way
+//     were paid and established). Five messages are the fewest from which a
+//     mean says anything; a paid account without that history is judged by
+//     its first hold and frozen.
+//   - trial tenants younger than EstablishedAge stay strict: their first hold
+//     freezes them, as it freezes the bots. A proven template's copy on
+//     probation is not a content hold (the template rule above).
+//   - a content reject alone opens a non-holding case (its message is
+//     refused anyway); with strikes at the limit the case holds.
+//
+// Campaigns, feedback at the pause level and holding cases of any other kind
+// freeze the tenant regardless; a holding case is never downgraded. Decide: approve → status active, held mail queued
 // for delivery, Learner.Learn(ham), optional Quotas.Raise; reject → status
 // suspended, held mail discarded, Learner.Learn(spam). The status change goes
 // through store.SetTenantStatus first (audited there); the case, its held
@@ -116,8 +167,8 @@
 //
 // # Holding
 //
-// Held mail lives in review_held with its envelope, raw bytes, score and
-// reason. A tenant may hold at most HeldMaxCount (500) messages and
+// Held mail lives in review_held with its envelope, raw bytes, score, link
+// domains and reason. A tenant may hold at most HeldMaxCount (500) messages and
 // HeldMaxBytes (50 MiB); past that Hold returns a *TemporaryError (Temporary()
 // true) wrapping ErrHeldCap so the relay answers 4xx. Two instances holding
 // for one tenant at the same instant may overshoot the cap by one message.
@@ -141,6 +192,11 @@
 // between the upstream's 250 and that UPDATE redelivers the message after
 // the lease expires (a duplicate, never a loss). RunWorkers runs probation
 // release, delivery and housekeeping until its context ends.
+//
+// Left as it is: a young tenant's copy of a proven template that scores
+// above the template's vouched-for score + margin forms a campaign with the
+// other young tenants' copies in the window, and the campaign takes in their
+// tenants too, explained copies or not.
 //
 // Concurrency notes: counters are updated with relative UPDATEs; decay
 // factors are computed from the last read, so two instances updating one
