@@ -65,6 +65,17 @@
 //	malformed                what could not be read
 //	bayes                    the classifier, see below
 //
+// The signals of commercial mail in general (lexicon_marketing, money,
+// urgency, bulk_no_unsubscribe, shouting, html_only) together add at most 2:
+// their weights are scaled down when they add up to more, and the detail says
+// so. Honest invoices and newsletters have prices, "click here", deadlines
+// and HTML too; the 2002 corpus's hard_ham marketing newsletters scored 10–14
+// on them and set the 0.1% threshold. With the cap (4 training seeds,
+// 10-fold): AUC 0.99906 → 0.99926, spam caught at 0.1% ham 86.7% → 88.6%,
+// no ham at reject (before: 1 in 2 of the 4 runs), spam held about the same
+// (912–916 → 908–915 of 973); caps of 1 and 1.5 caught 0.1 point more at
+// 0.1% and held 5–10 spam fewer, 2.5 was between.
+//
 // The score is the sum of all signal weights; Result.Signals lists every
 // non-zero one, the classifier's included, sorted by weight. Verdict: hold at
 // Options.HoldThreshold (default 5), reject at Options.RejectThreshold
@@ -103,21 +114,30 @@
 // message but never reject it (12 < 14): a reject needs corroborating
 // signals. This matters because the corpus's ham is personal and list mail
 // of 2002, unlike the platform's mail (see Business mail below). The content
-// signals keep their own weights. Cross-validated on the corpus (`outpost eval --folds 10
-// ../shared/corpus`, also TestCrossValidation; 973 spam, 2,050 ham of which
-// 120 hard_ham):
+// signals keep their own weights. Cross-validated on the corpus (`outpost
+// eval --folds 10 ../shared/corpus`, also TestCrossValidation; 973 spam,
+// 2,050 ham of which 120 hard_ham; 800 synthetic business messages added to
+// each fold's training, never scored):
 //
-//	ROC AUC                      0.9992  (classifier alone 0.9993)
-//	spam caught at 1% ham        98.5%   (17 of the 20 ham above are hard_ham)
-//	spam caught at 0.1% ham      88.7%   (both ham above are hard_ham)
-//	at hold 5                    94.0% of spam; 7 ham (0.34%), 6 of them hard_ham
-//	at reject 14                 60.2% of spam; no ham
+//	ROC AUC                      0.9992  (classifier alone 0.9992)
+//	spam caught at 1% ham        98.2%   (15 of the 20 ham above are hard_ham)
+//	spam caught at 0.1% ham      89.2%   (both ham above are hard_ham)
+//	at hold 5                    93.3% of spam; 5 ham (0.24%), 4 of them hard_ham
+//	at reject 14                 57.0% of spam; no ham
+//
+// Before the synthetic business mail and the commercial cap (below): AUC
+// 0.9992, 98.5% at 1% (17 hard_ham above), 88.7% at 0.1%, 94.0% held with 7
+// ham (6 hard_ham), 60.2% rejected. The 0.1% figure is decided by the third
+// highest of 2,050 ham and moves by ±3 points with the training shuffle seed
+// alone; over seeds 1–4 it averages 88.3% for the old configuration, 86.7%
+// with synthetic mail alone and 88.6% with synthetic mail and the cap (AUC
+// 0.99913, 0.99906, 0.99926).
 //
 // The 0.1% goal (95%) is not reached: the spam just below the line reads like
 // the hard_ham marketing newsletters above it (stock tips, offers, foreign
 // newsletters). Tried without gain: class weights for ham, subject word pairs,
 // HTML tag features, all-caps word features, averaging models of several
-// shuffles, more epochs. On this corpus the hand-weighted signals move AUC
+// shuffles or the weights of the last epochs, more epochs. On this corpus the hand-weighted signals move AUC
 // little (they lift the 0.1% catch from 86% to 89%); they are kept for the
 // general case: the corpus lacks today's phishing, crypto, shortener and
 // attachment tricks that the signals name.

@@ -169,14 +169,39 @@ func (s *Scorer) verdict(score float64) Verdict {
 func (s *Scorer) contentSignals(m *Message) []Signal {
 	a := analyze(m, s.lex)
 	var out []Signal
+	var commercial float64
 	for _, d := range signalDefs {
 		w, detail := d.fn(a)
 		if w != 0 {
 			out = append(out, Signal{Name: d.name, Weight: round3(w), Detail: detail})
+			if commercialSignals[d.name] {
+				commercial += round3(w)
+			}
+		}
+	}
+	// Signals of commercial mail in general together count at most
+	// maxCommercial: honest invoices and newsletters have prices, "click
+	// here", deadlines and capitals too (see doc.go).
+	if commercial > maxCommercial {
+		f := maxCommercial / commercial
+		for i, g := range out {
+			if commercialSignals[g.Name] {
+				out[i].Weight = round3(g.Weight * f)
+				out[i].Detail += fmt.Sprintf(" (weight %.2f: commercial-mail signals count %.0f at most together)", g.Weight, maxCommercial)
+			}
 		}
 	}
 	return out
 }
+
+// commercialSignals say "commercial mail" rather than "dishonest mail".
+var commercialSignals = map[string]bool{
+	"lexicon_marketing": true, "money": true, "urgency": true,
+	"bulk_no_unsubscribe": true, "shouting": true, "html_only": true,
+}
+
+// maxCommercial is the most the commercialSignals add together.
+const maxCommercial = 2.0
 
 // combine adds the classifier's signal to the content signals and returns the
 // total and the signals sorted by weight. model may be nil (no explanation).
