@@ -200,23 +200,29 @@ func TestSimulation(t *testing.T) {
 		t.Fatalf("corpus too small: %d spam templates, %d ham", len(spamT), len(hamFiles))
 	}
 	// Campaign B uses a spam template the default model lets pass, so that
-	// review, not content scoring, has to stop it.
-	passing := -1
+	// review, not content scoring, has to stop it. When the model catches
+	// every plain corpus spam template, campaign B uses the one it scores
+	// lowest, and its copies score as ones it would let pass (1 to 4.9).
+	passing, emulatePass, lowest := -1, false, 0.0
 	for i, st := range spamT {
-		if scorer.Score(buildRaw("a@b.test", "c@d.test", st[0], st[1], "x")).Verdict == scoring.Pass {
-			passing = i
+		r := scorer.Score(buildRaw("a@b.test", "c@d.test", st[0], st[1], "x"))
+		if r.Verdict == scoring.Pass {
+			passing, emulatePass = i, false
 			break
 		}
+		if passing < 0 || r.Score < lowest {
+			passing, emulatePass, lowest = i, true, r.Score
+		}
 	}
-	if passing < 0 {
-		t.Fatal("no corpus spam template passes the default model")
+	if emulatePass {
+		t.Logf("no corpus spam template passes the default model; campaign B's copies of the lowest-scoring one (%.1f) score 1 to 4.9", lowest)
 	}
 	backends(t, func(t *testing.T, db *store.DB) {
 		scorer, err := scoring.New(scoring.Options{}) // a fresh model per backend: support's decisions train it
 		if err != nil {
 			t.Fatal(err)
 		}
-		runSimulation(t, db, scorer, spamT, passing, hamFiles, 4*time.Minute)
+		runSimulation(t, db, scorer, spamT, passing, emulatePass, hamFiles, 4*time.Minute)
 	})
 	// A patient bot: a new tenant every 20 minutes, so each campaign's next
 	// tenant comes 40 minutes after the last (past ProbationDelay, within
@@ -227,11 +233,11 @@ func TestSimulation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		runSimulation(t, db, scorer, spamT, passing, hamFiles, 20*time.Minute)
+		runSimulation(t, db, scorer, spamT, passing, emulatePass, hamFiles, 20*time.Minute)
 	})
 }
 
-func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][2]string, passing int, hamFiles []string, every time.Duration) {
+func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][2]string, passing int, emulatePass bool, hamFiles []string, every time.Duration) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(7, 11))
 	e := newEnv(t, db, func(o *Options) { o.Learner = scorer })
@@ -239,6 +245,7 @@ func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][
 	var evs []simEvent
 	seq := 0
 	queue := func() string { seq++; return fmt.Sprintf("sim-%05d", seq) }
+	scoreOf := func(lo, hi float64) *float64 { v := lo + rng.Float64()*(hi-lo); return &v }
 
 	// Two bot campaigns, 25 trial tenants each, from two corpus spam
 	// templates; a new tenant every ~4 minutes, 20 mails in a burst.
@@ -257,8 +264,12 @@ func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][
 			subj, body := vary(rng, tmpl[c][0], tmpl[c][1], domain)
 			q := queue()
 			to := fmt.Sprintf("victim%d@%s", rng.IntN(100000), []string{"gmail.com", "yahoo.com", "example.net", "hotmail.com"}[rng.IntN(4)])
+			var score *float64
+			if c == 1 && emulatePass {
+				score = scoreOf(1, 4.9)
+			}
 			evs = append(evs, simEvent{at: created.Add(time.Minute + time.Duration(j)*5*time.Second), tenant: id, spam: true, bot: i,
-				from: "sales@" + id + ".test", to: to, queue: q, raw: buildRaw("sales@"+id+".test", to, subj, body, q)})
+				from: "sales@" + id + ".test", to: to, queue: q, raw: buildRaw("sales@"+id+".test", to, subj, body, q), score: score})
 		}
 	}
 	// 30 honest tenants: 10 established (paid or old), 20 new trials; each
@@ -269,7 +280,6 @@ func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][
 	// sent a few invoices before, and each sends one message (some two) that
 	// the scorer holds: ordinary mail, an occasional false positive.
 	hamIdx := 0
-	scoreOf := func(lo, hi float64) *float64 { v := lo + rng.Float64()*(hi-lo); return &v }
 	for i := range 30 {
 		id := fmt.Sprintf("honest-%02d", i)
 		plan, created := "trial", start.Add(time.Duration(rng.IntN(200))*time.Minute)
