@@ -119,11 +119,11 @@
 // 2,050 ham of which 120 hard_ham; 800 synthetic business messages added to
 // each fold's training, never scored):
 //
-//	ROC AUC                      0.9992  (classifier alone 0.9992)
+//	ROC AUC                      0.9993  (classifier alone 0.9993)
 //	spam caught at 1% ham        98.2%   (15 of the 20 ham above are hard_ham)
-//	spam caught at 0.1% ham      89.2%   (both ham above are hard_ham)
-//	at hold 5                    93.3% of spam; 5 ham (0.24%), 4 of them hard_ham
-//	at reject 14                 57.0% of spam; no ham
+//	spam caught at 0.1% ham      89.6%   (both ham above are hard_ham)
+//	at hold 5                    93.1% of spam; 5 ham (0.24%), 4 of them hard_ham
+//	at reject 14                 57.9% of spam; no ham
 //
 // Before the synthetic business mail and the commercial cap (below): AUC
 // 0.9992, 98.5% at 1% (17 hard_ham above), 88.7% at 0.1%, 94.0% held with 7
@@ -131,14 +131,16 @@
 // highest of 2,050 ham and moves by ±3 points with the training shuffle seed
 // alone; over seeds 1–4 it averages 88.3% for the old configuration, 86.7%
 // with synthetic mail alone and 88.6% with synthetic mail and the cap (AUC
-// 0.99913, 0.99906, 0.99926).
+// 0.99913, 0.99906, 0.99926). Without the synthetic mail (--synthetic 0) the
+// current code reaches AUC 0.9993 and 89.6% at 0.1% as well: the synthetic
+// mail costs the corpus about 0.4 points at 0.1% over four seeds.
 //
 // The 0.1% goal (95%) is not reached: the spam just below the line reads like
 // the hard_ham marketing newsletters above it (stock tips, offers, foreign
 // newsletters). Tried without gain: class weights for ham, subject word pairs,
 // HTML tag features, all-caps word features, averaging models of several
 // shuffles or the weights of the last epochs, more epochs. On this corpus the hand-weighted signals move AUC
-// little (they lift the 0.1% catch from 86% to 89%); they are kept for the
+// little (they lift the 0.1% catch from 85% to 90%); they are kept for the
 // general case: the corpus lacks today's phishing, crypto, shortener and
 // attachment tricks that the signals name.
 //
@@ -148,28 +150,34 @@
 // receipts, order confirmations or reminders, so a classifier trained on it
 // alone reads "invoice", "order", "total", "payment due", "your account" as
 // spam, and honest transactional mail was held on its word statistics alone
-// (testdata/business/receipt.eml 6.9, appointment.eml 5.9; 5 of the 35
-// business test messages held). Training therefore adds synthetic honest
-// business mail as ham (synth.go, SyntheticHam: invoices, quotes, order and
-// shipping confirmations, receipts, appointment and payment reminders,
-// password resets, account notices, welcome mails, renewals, bookings,
-// support replies and newsletters with List-Unsubscribe; English, Dutch,
-// French, German; plain, HTML or both; random businesses, people, amounts,
-// dates and domains; deterministic). TrainConfig.Synthetic (default
+// (testdata/business/receipt.eml 6.9, otp.eml 7.3, appointment.eml 5.9; 7
+// of the 41 business test messages held by the previous model and code).
+// Training therefore adds synthetic honest business mail as ham (synth.go,
+// SyntheticHam: invoices, quotes, order and shipping confirmations,
+// receipts, appointment and payment reminders, password resets, sign-in
+// codes, account notices, welcome mails, renewals, bookings, support
+// replies and newsletters with List-Unsubscribe; English, Dutch, French,
+// German; plain, HTML or both; random businesses, people, amounts, dates and
+// domains; deterministic). TrainConfig.Synthetic (default
 // DefaultSynthetic = 800; `outpost train|eval --synthetic N`, 0 for none)
 // sets how many; cross-validation adds them to every fold's training set and
 // never scores them.
 //
-// testdata/business holds 35 honest messages written by hand, never trained
-// on and not used to choose the generator's wording: 11 first ones, then 24
+// testdata/business holds 41 honest messages written by hand, never trained
+// on and not used to choose the generator's wording: 11 first ones, then 30
 // written after the generator as a held-out set (plumber, SaaS billing and
 // dunning, school, music school in French, sports and rowing clubs,
 // accountants in English and German, webshops in German, French and Dutch,
 // dentists in German and Dutch, vet, garage, hosting, freelancer, library,
-// restaurant, insurer, coworking newsletter, physiotherapist).
-// TestBusinessMailPasses requires all to pass; with the default model the
-// highest scores are 1.0 (receipt.eml) and 0.9 (accountant-docs.eml), most
-// are below -2.
+// restaurant, insurer, coworking newsletter, physiotherapist, candle shop
+// promotion, winery newsletter in German, invoice sent through a billing
+// platform, theatre tickets, pizza order, bank sign-in code). One of them,
+// otp.eml, scored 3.4 (passing, but the highest of the set) and showed the
+// generator had no sign-in codes; that kind was added, so otp.eml is no
+// longer held out. TestBusinessMailPasses requires all to pass; with the
+// default model the highest scores are 2.9 (receipt.eml, 36 features: a
+// short message with few words to go on) and 0.5 (accountant-docs.eml), most
+// are below -3.
 //
 // Because the classifier now reads invoice wording as honest, a content signal
 // strong enough to hold a message by itself (an executable attachment, an
@@ -181,9 +189,9 @@
 // The cost: the classifier no longer finds invoice and delivery wording
 // spammy, so fake invoices and parcel notices rest on the content signals.
 // Three phishing messages written for the check (not kept): a "DHL" customs
-// fee with a bit.ly link went from 11.6 to 6.4 (still held), a "Microsoft"
-// sign-in check with an IP link from 18.7 to 15.8 (still rejected), an
-// unbranded "invoice overdue" linking to another domain from 4.1 to -0.7
+// fee with a bit.ly link went from 11.6 to 6.0 (still held), a "Microsoft"
+// sign-in check with an IP link from 18.7 to 16.2 (still rejected), an
+// unbranded "invoice overdue" linking to another domain from 4.1 to -0.4
 // (passed before and after). A signal for payment wording whose links all
 // leave the sender's domain is not there yet: honest mail links to carriers
 // and payment providers too, and it needs measuring on real customer mail.

@@ -15,8 +15,8 @@ import (
 // account") mean spam. The platform's customers send exactly this mail. The
 // generator writes varied, honest examples of it: invoices, quotes, order and
 // shipping confirmations, receipts, appointment and payment reminders,
-// password resets, account notices, welcome mails, subscription renewals,
-// bookings and small-business newsletters (with List-Unsubscribe), in
+// password resets, sign-in codes, account notices, welcome mails,
+// subscription renewals, bookings and small-business newsletters (with List-Unsubscribe), in
 // English, Dutch, French and German, plain text, HTML or both, with random
 // businesses, people, amounts, dates and domains. It is deterministic for a
 // seed. It is training data only: the business test messages
@@ -73,10 +73,10 @@ type synthLang struct {
 	kinds            map[string]synthText
 }
 
-var synthKinds = []string{"invoice", "quote", "order", "shipping", "receipt", "appointment", "payreminder", "reset", "account", "welcome", "newsletter", "renewal", "booking", "support"}
+var synthKinds = []string{"invoice", "quote", "order", "shipping", "receipt", "appointment", "payreminder", "reset", "account", "welcome", "newsletter", "renewal", "booking", "support", "code"}
 
 // Relative frequencies of the kinds (same order as synthKinds).
-var synthKindWeight = []int{12, 6, 10, 8, 9, 8, 7, 6, 5, 5, 10, 5, 5, 4}
+var synthKindWeight = []int{12, 6, 10, 8, 9, 8, 7, 6, 5, 5, 10, 5, 5, 4, 5}
 
 var synthBizFirst = []string{"Green", "North", "Blue", "Oak", "River", "Sun", "Harbor", "Maple", "Stone", "Bright", "Linden", "Atlas", "Nova", "Delta", "Cedar", "Pine", "Silver", "Golden", "Urban", "Alpine", "Coastal", "Metro", "Vista", "Kern", "Vermeulen", "Dubois", "Schmidt", "Jansen", "Moreau", "Weber", "Bakker", "Lambert", "Fischer", "Visser"}
 var synthBizLast = []string{"Bakery", "Dental", "Plumbing", "Garage", "Studio", "Consulting", "Print", "Books", "Florist", "Fitness", "Optics", "Electric", "Cleaning", "Coffee", "Bikes", "Clinic", "Legal", "Accounting", "Travel", "Hotel", "Kitchen", "Software", "Hosting", "Design", "Physio", "Music School", "Pharmacy", "Wines", "Pets", "Tiles", "Roofing", "Outdoor", "Media", "Logistics", "Sports Club", "Academy", "Interiors", "Supplies"}
@@ -198,6 +198,13 @@ var synthLangs = map[string]synthLang{
 				action:  []string{"View or change your booking:", "Manage your reservation:"},
 				link:    []string{"/reservations/{num}", "/booking/{num}"},
 			},
+			"code": {
+				subject: []string{"Your sign-in code", "Your {biz} verification code", "{otp} is your {biz} code", "Confirm your email address", "Your one-time passcode"},
+				intro:   []string{"Your verification code is {otp}.", "Use the code {otp} to finish signing in.", "Enter {otp} on the sign-in page to continue.", "Please confirm that this is your email address."},
+				extra:   []string{"The code expires in 10 minutes.", "Never share this code with anyone, including our staff.", "If you didn't try to sign in, you can ignore this message.", "This code can be used once."},
+				action:  []string{"Or open this link on the same device:", "Confirm your address:"},
+				link:    []string{"/verify?token={token}", "/confirm/{token}"},
+			},
 			"support": {
 				subject: []string{"Re: your question about {product}", "Your support request #{num}", "Update on ticket {num}", "Re: delivery question"},
 				intro:   []string{"Thanks for reaching out. I've looked into your question about {product}.", "We've updated your support request {num}.", "Sorry for the delay in getting back to you.", "Thanks for your patience while we checked this."},
@@ -233,6 +240,7 @@ var synthLangs = map[string]synthLang{
 			"newsletter":  {subject: []string{"Nieuws van {biz} - {month}", "Onze nieuwsbrief van {month}"}, intro: []string{"Dit is er de afgelopen maand gebeurd bij {biz}.", "Een korte update van het hele team."}, extra: []string{"Op {date} zijn wij gesloten.", "Onze nieuwe openingstijden: maandag t/m zaterdag van 9:00 tot 18:00.", "Doe mee aan onze workshop op {date}.", "Nieuw in de winkel: {product}."}, action: []string{"Lees verder op onze website:"}, link: []string{"/nieuws", "/blog"}},
 			"renewal":     {subject: []string{"Je abonnement wordt verlengd op {date}"}, intro: []string{"Je abonnement wordt op {date} automatisch verlengd voor {amount}."}, extra: []string{"Je kunt je abonnement altijd wijzigen in je account."}, action: []string{"Beheer je abonnement:"}, link: []string{"/abonnement"}},
 			"booking":     {subject: []string{"Reserveringsbevestiging {num}", "Je reservering bij {biz}"}, intro: []string{"Bedankt voor je reservering voor {date}.", "We hebben een tafel voor {guests} gereserveerd op {date} om {time}."}, extra: []string{"Kosteloos annuleren kan tot 48 uur van tevoren."}, action: []string{"Reservering wijzigen:"}, link: []string{"/reservering/{num}"}},
+			"code":        {subject: []string{"Je inlogcode", "Je verificatiecode voor {biz}", "Bevestig je e-mailadres"}, intro: []string{"Je verificatiecode is {otp}.", "Gebruik de code {otp} om in te loggen."}, extra: []string{"De code is 10 minuten geldig.", "Deel deze code met niemand."}, action: []string{"Of bevestig via deze link:"}, link: []string{"/verifieer?token={token}"}},
 			"support":     {subject: []string{"Re: je vraag over {product}", "Update over je melding {num}"}, intro: []string{"Bedankt voor je bericht. Ik heb je vraag over {product} bekeken.", "We hebben je melding {num} bijgewerkt."}, extra: []string{"Het vervangende onderdeel wordt vandaag verstuurd.", "Laat gerust weten of je nog vragen hebt."}, action: []string{"Bekijk je melding:"}, link: []string{"/support/{num}"}},
 		},
 	},
@@ -262,6 +270,7 @@ var synthLangs = map[string]synthLang{
 			"newsletter":  {subject: []string{"Les nouvelles de {biz} - {month}", "Notre lettre d'information de {month}"}, intro: []string{"Voici les nouvelles du mois chez {biz}."}, extra: []string{"Nous serons fermés le {date}.", "Nouveaux horaires : du lundi au samedi, de 9 h à 18 h.", "Atelier le {date}, places limitées."}, action: []string{"Lire la suite sur notre site :"}, link: []string{"/actualites"}},
 			"renewal":     {subject: []string{"Renouvellement de votre abonnement le {date}"}, intro: []string{"Votre abonnement sera renouvelé automatiquement le {date} pour {amount}."}, extra: []string{"Vous pouvez modifier votre abonnement à tout moment."}, action: []string{"Gérer l'abonnement :"}, link: []string{"/abonnement"}},
 			"booking":     {subject: []string{"Confirmation de réservation {num}"}, intro: []string{"Merci pour votre réservation du {date}.", "Nous avons réservé une table pour {guests} le {date} à {time}."}, extra: []string{"Annulation gratuite jusqu'à 48 heures avant."}, action: []string{"Gérer la réservation :"}, link: []string{"/reservation/{num}"}},
+			"code":        {subject: []string{"Votre code de connexion", "Votre code de vérification {biz}", "Confirmez votre adresse e-mail"}, intro: []string{"Votre code de vérification est {otp}.", "Saisissez le code {otp} pour vous connecter."}, extra: []string{"Ce code est valable 10 minutes.", "Ne communiquez ce code à personne."}, action: []string{"Ou confirmez avec ce lien :"}, link: []string{"/verifier?token={token}"}},
 			"support":     {subject: []string{"Re : votre question sur {product}"}, intro: []string{"Merci pour votre message. J'ai regardé votre question sur {product}."}, extra: []string{"La pièce de rechange part aujourd'hui.", "N'hésitez pas si vous avez d'autres questions."}, action: []string{"Voir la demande :"}, link: []string{"/support/{num}"}},
 		},
 	},
@@ -291,6 +300,7 @@ var synthLangs = map[string]synthLang{
 			"newsletter":  {subject: []string{"Neuigkeiten von {biz} - {month}", "Unser Newsletter im {month}"}, intro: []string{"hier sind die Neuigkeiten des Monats von {biz}."}, extra: []string{"Am {date} bleibt unser Geschäft geschlossen.", "Neue Öffnungszeiten: Montag bis Samstag, 9 bis 18 Uhr.", "Workshop am {date}, begrenzte Plätze."}, action: []string{"Weiterlesen auf unserer Website:"}, link: []string{"/aktuelles"}},
 			"renewal":     {subject: []string{"Ihr Abo verlängert sich am {date}"}, intro: []string{"Ihr Abonnement verlängert sich am {date} automatisch für {amount}."}, extra: []string{"Sie können Ihr Abo jederzeit in Ihrem Konto ändern."}, action: []string{"Abo verwalten:"}, link: []string{"/abo"}},
 			"booking":     {subject: []string{"Buchungsbestätigung {num}"}, intro: []string{"vielen Dank für Ihre Buchung für den {date}.", "wir haben einen Tisch für {guests} am {date} um {time} Uhr reserviert."}, extra: []string{"Kostenlose Stornierung bis 48 Stunden vorher."}, action: []string{"Buchung verwalten:"}, link: []string{"/buchung/{num}"}},
+			"code":        {subject: []string{"Ihr Anmeldecode", "Ihr Bestätigungscode für {biz}", "Bitte bestätigen Sie Ihre E-Mail-Adresse"}, intro: []string{"Ihr Bestätigungscode lautet {otp}.", "Geben Sie den Code {otp} ein, um sich anzumelden."}, extra: []string{"Der Code ist 10 Minuten gültig.", "Geben Sie diesen Code niemals weiter."}, action: []string{"Oder bestätigen Sie über diesen Link:"}, link: []string{"/bestaetigen?token={token}"}},
 			"support":     {subject: []string{"Re: Ihre Frage zu {product}"}, intro: []string{"danke für Ihre Nachricht. Ich habe mir Ihre Frage zu {product} angesehen."}, extra: []string{"Das Ersatzteil geht heute in den Versand.", "Melden Sie sich gern, wenn Sie weitere Fragen haben."}, action: []string{"Anfrage ansehen:"}, link: []string{"/support/{num}"}},
 		},
 	},
@@ -329,6 +339,7 @@ func (g *synthGen) message() []byte {
 		"{track}": g.tracking(), "{token}": g.token(), "{street}": g.pick(synthStreets), "{city}": g.pick(synthCities),
 		"{phone}": g.phone(lc), "{email}": strings.ToLower(first) + "@" + g.pick([]string{"gmail.com", "outlook.com", "example.org", "web.de", "orange.fr", "ziggo.nl"}),
 		"{guests}": g.pick([]string{"2", "2", "4", "6"}), "{domain}": domain,
+		"{otp}": fmt.Sprintf("%06d", g.r.IntN(1000000)),
 	}
 	fill := func(s string) string {
 		for k, v := range vars {
