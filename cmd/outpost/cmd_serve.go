@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/outpost-mail/outpost/internal/store"
 	"github.com/outpost-mail/outpost/scoring"
 	"github.com/outpost-mail/outpost/smtpd"
 )
@@ -45,6 +46,8 @@ type serveConfig struct {
 	maxConnsPerIP     int
 	redis             string
 	redisPrefix       string
+	redisTimeout      time.Duration
+	dbMaxConns        int
 	scoreHold         float64
 	probationDelay    time.Duration
 	probationMaxDelay time.Duration
@@ -78,6 +81,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.maxConnsPerIP, "max-conns-per-ip", 50, "most concurrent SMTP connections from one client IP")
 	fs.StringVar(&c.redis, "redis", "", "Redis for quota counters shared by several instances: host:port, redis://..., or several comma-separated host:port for Cluster (default: counters in the database)")
 	fs.StringVar(&c.redisPrefix, "redis-prefix", "outpost:", "prefix of every Redis key, so several deployments can share one Redis")
+	fs.IntVar(&c.dbMaxConns, "db-max-conns", 20, "most open PostgreSQL connections per instance (mind max_connections when running several instances)")
+	fs.DurationVar(&c.redisTimeout, "redis-timeout", 250*time.Millisecond, "dial/read/write timeout towards Redis; past it the quota fail policy answers (keep it short)")
 	fs.Float64Var(&c.scoreHold, "score-hold", scoring.DefaultHoldThreshold, "content score at or above which a message is held for review")
 	fs.Float64Var(&c.scoreReject, "score-reject", scoring.DefaultRejectThreshold, "content score at or above which a message is refused (5.7.1)")
 	fs.DurationVar(&c.probationDelay, "probation-delay", 5*time.Minute, "how long a young trial tenant's first messages wait before they go out")
@@ -139,6 +144,10 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger, ready func(smtp
 		return err
 	}
 	defer db.Close()
+	if db.Dialect == store.Postgres && c.dbMaxConns > 0 {
+		db.SQL.SetMaxOpenConns(c.dbMaxConns)
+		db.SQL.SetMaxIdleConns(c.dbMaxConns)
+	}
 	log.Info("database ready", "dialect", db.Dialect.String(), "where", db.Where)
 
 	reg := prometheus.NewRegistry()

@@ -107,7 +107,12 @@ func startServe(t *testing.T, args ...string) *server {
 	// Probation is shortened so a young trial tenant's held first messages
 	// go out within the test (flags later in args win).
 	args = append([]string{"serve", "--smtp-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--hostname", "outpost.test",
-		"--probation-delay", "1s", "--probation-max-delay", "2s"}, args...)
+		"--probation-delay", "1s", "--probation-max-delay", "2s",
+		// Generous: the test machine is shared by many processes, and a slow
+		// Redis answer would (rightly) trigger the quota fail policy.
+		"--redis-timeout", "3s",
+		// Tests run several servers on one PostgreSQL (max_connections 100).
+		"--db-max-conns", "8"}, args...)
 	cmd := exec.Command(outpostBinary(t), args...)
 	cmd.Env = append(os.Environ(), "OUTPOST_LOG_LEVEL=info")
 	stderr, err := cmd.StderrPipe()

@@ -30,24 +30,24 @@ func (g quotaGate) Reserve(ctx context.Context, tenant string, n int) (smtpd.Res
 
 var _ smtpd.Quota = quotaGate{}
 
-// Redis timeouts are short on purpose: when Redis is down, the quota fail
-// policy should answer within a fraction of a second, not after go-redis's
-// default retries (several hundred ms per request).
-const (
-	redisTimeout    = 200 * time.Millisecond
-	redisMaxRetries = 1
-)
+// Redis timeouts (--redis-timeout) are short on purpose: when Redis is down,
+// the quota fail policy should answer within a fraction of a second, not
+// after go-redis's default retries (several hundred ms per request).
+const redisMaxRetries = 1
 
 // newRedis makes a client from --redis: "host:port", "redis://…" /
 // "rediss://…", or a comma-separated list of host:port for Redis Cluster.
-func newRedis(spec string) (redis.UniversalClient, error) {
+func newRedis(spec string, timeout time.Duration) (redis.UniversalClient, error) {
+	if timeout <= 0 {
+		timeout = 250 * time.Millisecond
+	}
 	addrs := splitList(spec)
 	switch {
 	case len(addrs) == 0:
 		return nil, errors.New("empty --redis")
 	case len(addrs) > 1:
 		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs,
-			DialTimeout: redisTimeout, ReadTimeout: redisTimeout, WriteTimeout: redisTimeout, MaxRetries: redisMaxRetries}), nil
+			DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: redisMaxRetries}), nil
 	}
 	opt := &redis.Options{Addr: addrs[0]}
 	if strings.Contains(addrs[0], "://") {
@@ -56,7 +56,7 @@ func newRedis(spec string) (redis.UniversalClient, error) {
 			return nil, fmt.Errorf("--redis: %w", err)
 		}
 	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = redisTimeout, redisTimeout, redisTimeout, redisMaxRetries
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = timeout, timeout, timeout, redisMaxRetries
 	return redis.NewClient(opt), nil
 }
 
@@ -68,7 +68,7 @@ func newQuota(c serveConfig, db *store.DB, log *slog.Logger) (*quota.Manager, st
 	desc := "database counters (" + db.Dialect.String() + ")"
 	closer := func() {}
 	if c.redis != "" {
-		rc, err := newRedis(c.redis)
+		rc, err := newRedis(c.redis, c.redisTimeout)
 		if err != nil {
 			return nil, "", nil, err
 		}

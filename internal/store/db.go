@@ -67,8 +67,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres: %w", err)
 		}
-		sdb.SetMaxOpenConns(32)
-		sdb.SetMaxIdleConns(16)
+		// A modest pool: several instances share one server's max_connections
+		// (serve sets its own with --db-max-conns).
+		sdb.SetMaxOpenConns(16)
+		sdb.SetMaxIdleConns(8)
 		sdb.SetConnMaxIdleTime(5 * time.Minute)
 		db := &DB{SQL: sdb, Dialect: Postgres, Where: redactDSN(dsn)}
 		if err := sdb.PingContext(ctx); err != nil {
