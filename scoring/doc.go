@@ -150,8 +150,7 @@
 // receipts, order confirmations or reminders, so a classifier trained on it
 // alone reads "invoice", "order", "total", "payment due", "your account" as
 // spam, and honest transactional mail was held on its word statistics alone
-// (testdata/business/receipt.eml 6.9, otp.eml 7.3, appointment.eml 5.9; 7
-// of the 41 business test messages held by the previous model and code).
+// (testdata/business/receipt.eml 6.9, otp.eml 7.3, appointment.eml 5.9).
 // Training therefore adds synthetic honest business mail as ham (synth.go,
 // SyntheticHam: invoices, quotes, order and shipping confirmations,
 // receipts, appointment and payment reminders, password resets, sign-in
@@ -163,15 +162,18 @@
 // sets how many; cross-validation adds them to every fold's training set and
 // never scores them.
 //
-// testdata/business holds 41 honest messages written by hand, never trained
-// on and not used to choose the generator's wording: 11 first ones, then 30
+// testdata/business holds 46 honest messages written by hand, never trained
+// on and not used to choose the generator's wording: 11 first ones, then 35
 // written after the generator as a held-out set (plumber, SaaS billing and
 // dunning, school, music school in French, sports and rowing clubs,
 // accountants in English and German, webshops in German, French and Dutch,
 // dentists in German and Dutch, vet, garage, hosting, freelancer, library,
 // restaurant, insurer, coworking newsletter, physiotherapist, candle shop
 // promotion, winery newsletter in German, invoice sent through a billing
-// platform, theatre tickets, pizza order, bank sign-in code). One of them,
+// platform, theatre tickets, pizza order, bank sign-in code, charity
+// donation receipt, rent statement, job application, and in languages the
+// generator does not write: a Spanish invoice, an Italian dentist; the
+// previous model held 8 of the 46, the charity receipt at 7.6). One of them,
 // otp.eml, scored 3.4 (passing, but the highest of the set) and showed the
 // generator had no sign-in codes; that kind was added, so otp.eml is no
 // longer held out. TestBusinessMailPasses requires all to pass; with the
