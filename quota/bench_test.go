@@ -71,3 +71,36 @@ func benchReserveCommit(b *testing.B, db *store.DB, c quota.Counter, step time.D
 	b.ReportMetric(float64(p99.Microseconds()), "p99-µs")
 	b.ReportMetric(float64(len(durs))/elapsed.Seconds(), "ops/s")
 }
+
+// BenchmarkReserveCommitParallel is BenchmarkReserveCommit from 20
+// goroutines at once (the relay's concurrent sessions), on one Manager and
+// one budget: concurrent calls to the Redis counter share pipelines.
+//
+//	go test -run '^$' -bench 'BenchmarkReserveCommitParallel' -benchtime 20000x ./quota/
+func BenchmarkReserveCommitParallel(b *testing.B) {
+	for _, be := range counterBackends() {
+		b.Run(be.name, func(b *testing.B) {
+			db, c := be.open(b)
+			ctx := context.Background()
+			cfg := quota.DefaultConfig()
+			cfg.Plans["bench"] = 1 << 40
+			m := quota.NewManager(db, c, cfg, nil, time.Now)
+			addTenant(b, db, m, "bench", "bench")
+			b.SetParallelism(10) // × GOMAXPROCS goroutines
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					r, err := m.Reserve(ctx, "bench", 1)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					if err := r.Commit(ctx); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

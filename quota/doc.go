@@ -41,6 +41,19 @@
 //     store's, so instances' clocks must agree to well within a bucket
 //     (NTP).
 //
+//   - Group pipelining (Redis). Calls made while another is in flight
+//     queue, and go to Redis together in one pipeline as soon as it
+//     returns (leader/follower, no timer): one write and one read for the
+//     lot on both sides instead of one pair per call, which is most of the
+//     client's CPU per message. A call made while none is in flight runs
+//     alone at once. Each call is still its own atomic script, sent after
+//     it was made and answered before it returns, so Commit and Release
+//     keep their synchronous contract and exactness is untouched; only
+//     round trips fall as load rises. A batch runs without its leader's
+//     cancellation (one session giving up must not fail the others; the
+//     client's timeouts bound it); a call whose context is done is not
+//     sent. NOSCRIPT answers in a batch are re-run with the source.
+//
 //   - Budgets. Usage is counted per budget id, the tenant id by default;
 //     SetBudget links tenants (review: linked trials) into one shared
 //     budget. Each tenant's own limit is checked against the shared usage.

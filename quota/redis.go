@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -23,6 +24,7 @@ import (
 // the bucket count plus the reservations in flight.
 type RedisCounter struct {
 	c       redis.UniversalClient
+	pipe    pipeliner
 	prefix  string
 	reserve *redis.Script
 	commit  *redis.Script
@@ -40,6 +42,7 @@ func NewRedisCounter(c redis.UniversalClient, prefix string) *RedisCounter {
 	prefix = strings.NewReplacer("{", "", "}", "").Replace(prefix)
 	return &RedisCounter{
 		c:       c,
+		pipe:    pipeliner{c: c},
 		prefix:  prefix,
 		reserve: redis.NewScript(luaSettle + luaSum + luaReserve),
 		commit:  redis.NewScript(luaSettle + luaCommit),
@@ -158,7 +161,7 @@ func (rc *RedisCounter) args(r Request, extra ...any) []any {
 }
 
 func (rc *RedisCounter) Reserve(ctx context.Context, r Request) (Usage, bool, error) {
-	v, err := rc.reserve.Run(ctx, rc.c, rc.keys(r.Budget),
+	v, err := rc.pipe.run(ctx, rc.reserve, rc.keys(r.Budget),
 		rc.args(r, r.N, r.Limit, r.ID, r.Expires.UnixMilli())...).Int64Slice()
 	if err != nil {
 		return Usage{}, false, fmt.Errorf("quota: redis reserve: %w", err)
@@ -168,7 +171,7 @@ func (rc *RedisCounter) Reserve(ctx context.Context, r Request) (Usage, bool, er
 }
 
 func (rc *RedisCounter) Usage(ctx context.Context, r Request) (Usage, error) {
-	v, err := rc.usage.Run(ctx, rc.c, rc.keys(r.Budget), rc.args(r)...).Int64Slice()
+	v, err := rc.pipe.run(ctx, rc.usage, rc.keys(r.Budget), rc.args(r)...).Int64Slice()
 	if err != nil {
 		return Usage{}, fmt.Errorf("quota: redis usage: %w", err)
 	}
@@ -177,7 +180,7 @@ func (rc *RedisCounter) Usage(ctx context.Context, r Request) (Usage, error) {
 }
 
 func (rc *RedisCounter) Commit(ctx context.Context, r Request) (bool, error) {
-	n, err := rc.commit.Run(ctx, rc.c, rc.keys(r.Budget), rc.args(r, r.ID)...).Int64()
+	n, err := rc.pipe.run(ctx, rc.commit, rc.keys(r.Budget), rc.args(r, r.ID)...).Int64()
 	if err != nil {
 		return false, fmt.Errorf("quota: redis commit: %w", err)
 	}
@@ -185,7 +188,7 @@ func (rc *RedisCounter) Commit(ctx context.Context, r Request) (bool, error) {
 }
 
 func (rc *RedisCounter) Release(ctx context.Context, r Request) (bool, error) {
-	n, err := rc.release.Run(ctx, rc.c, rc.keys(r.Budget), rc.args(r, r.ID)...).Int64()
+	n, err := rc.pipe.run(ctx, rc.release, rc.keys(r.Budget), rc.args(r, r.ID)...).Int64()
 	if err != nil {
 		return false, fmt.Errorf("quota: redis release: %w", err)
 	}
@@ -193,7 +196,7 @@ func (rc *RedisCounter) Release(ctx context.Context, r Request) (bool, error) {
 }
 
 func (rc *RedisCounter) Add(ctx context.Context, r Request) error {
-	if err := rc.add.Run(ctx, rc.c, rc.keys(r.Budget), rc.args(r, r.N)...).Err(); err != nil {
+	if err := rc.pipe.run(ctx, rc.add, rc.keys(r.Budget), rc.args(r, r.N)...).Err(); err != nil {
 		return fmt.Errorf("quota: redis add: %w", err)
 	}
 	return nil
@@ -209,4 +212,103 @@ func parseUsage(v []int64) (Usage, bool, error) {
 		u.Buckets = append(u.Buckets, Bucket{Start: time.UnixMilli(v[i]).UTC(), Count: v[i+1]})
 	}
 	return u, v[0] == 1, nil
+}
+
+// pipeliner groups concurrent script calls into one pipeline (group
+// commit): a call made while no other is in flight runs at once, alone,
+// exactly as script.Run; calls made while one is in flight queue, and when
+// it returns they all go to Redis in one pipeline (one write and one read
+// for the lot, on both sides). Each call is still its own atomic script with
+// its own answer, run after it was made and before it returns, so what the
+// counter decides is unchanged; only the number of round trips falls as the
+// load rises, and nothing waits for a timer.
+type pipeliner struct {
+	c     redis.UniversalClient
+	mu    sync.Mutex
+	busy  bool // a call or batch is in flight
+	queue []*scriptCall
+}
+
+type scriptCall struct {
+	ctx    context.Context
+	script *redis.Script
+	keys   []string
+	args   []any
+	cmd    *redis.Cmd
+	batch  []*scriptCall // set on the call woken to lead the next batch
+	wake   chan struct{}
+}
+
+// run runs script like script.Run, possibly in one pipeline with calls made
+// concurrently.
+func (p *pipeliner) run(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
+	p.mu.Lock()
+	if !p.busy {
+		p.busy = true
+		p.mu.Unlock()
+		cmd := script.Run(ctx, p.c, keys, args...)
+		p.next()
+		return cmd
+	}
+	call := &scriptCall{ctx: ctx, script: script, keys: keys, args: args, wake: make(chan struct{})}
+	p.queue = append(p.queue, call)
+	p.mu.Unlock()
+	<-call.wake
+	if call.batch == nil { // another call led the batch that ran this one
+		return call.cmd
+	}
+	batch := call.batch
+	call.batch = nil
+	p.exec(batch)
+	for _, c := range batch[1:] {
+		close(c.wake)
+	}
+	p.next()
+	return call.cmd
+}
+
+// next hands what queued meanwhile to its first call, which leads it, or
+// marks the pipeliner idle.
+func (p *pipeliner) next() {
+	p.mu.Lock()
+	if len(p.queue) == 0 {
+		p.busy = false
+		p.mu.Unlock()
+		return
+	}
+	batch := p.queue
+	p.queue = make([]*scriptCall, 0, cap(batch))
+	p.mu.Unlock()
+	batch[0].batch = batch
+	close(batch[0].wake)
+}
+
+// exec runs a batch of calls in one pipeline. The pipeline runs on the
+// leader's context without its cancellation, so one session giving up does
+// not fail the others' calls (the client's timeouts still bound it); a call
+// whose own context is done by then is not sent.
+func (p *pipeliner) exec(batch []*scriptCall) {
+	if len(batch) == 1 {
+		c := batch[0]
+		c.cmd = c.script.Run(c.ctx, p.c, c.keys, c.args...)
+		return
+	}
+	ctx := context.WithoutCancel(batch[0].ctx)
+	pipe := p.c.Pipeline()
+	for _, c := range batch {
+		if err := c.ctx.Err(); err != nil {
+			c.cmd = redis.NewCmd(c.ctx)
+			c.cmd.SetErr(err)
+			continue
+		}
+		c.cmd = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
+	}
+	_, _ = pipe.Exec(ctx) // each call's error is on its cmd
+	for _, c := range batch {
+		// The script is not cached on this server (restarted, or a
+		// failover): nothing ran, so run it the way script.Run does.
+		if err := c.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			c.cmd = c.script.Run(c.ctx, p.c, c.keys, c.args...)
+		}
+	}
 }

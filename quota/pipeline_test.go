@@ -1,0 +1,163 @@
+package quota_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/outpost-mail/outpost/internal/testenv"
+	"github.com/outpost-mail/outpost/quota"
+)
+
+// pipelineCounter is a go-redis hook that counts the pipelines of more than
+// one command the client sends.
+type pipelineCounter struct{ multi, cmds atomic.Int64 }
+
+func (h *pipelineCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *pipelineCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return next
+}
+func (h *pipelineCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if len(cmds) > 1 {
+			h.multi.Add(1)
+			h.cmds.Add(int64(len(cmds)))
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestRedisPipelinedExact: many goroutines reserve, commit and release on
+// one Manager, so concurrent calls share pipelines; every answer is each
+// call's own, and the budgets end exactly at what the goroutines kept.
+func TestRedisPipelinedExact(t *testing.T) {
+	ctx := context.Background()
+	c := redisClient(t)
+	hook := &pipelineCounter{}
+	c.AddHook(hook)
+	db := testenv.SQLite(t)
+	clk := newClock()
+	m := quota.NewManager(db, quota.NewRedisCounter(c, testenv.RedisPrefix(t)), testConfig(), nil, clk.Now)
+	const tenants = 4
+	for i := range tenants {
+		addTenant(t, db, m, fmt.Sprintf("pl%d", i), "paid") // limit 200
+	}
+	var kept [tenants]atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 64 {
+		wg.Go(func() {
+			for i := range 40 {
+				k := (g + i) % tenants
+				r, err := m.Reserve(ctx, fmt.Sprintf("pl%d", k), 1+i%3)
+				if isExceeded(err) {
+					continue
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				switch i % 3 {
+				case 0:
+					err = r.Commit(ctx)
+					kept[k].Add(r.N)
+				case 1:
+					err = r.Release(ctx)
+				default: // left pending: counts
+					kept[k].Add(r.N)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	for k := range tenants {
+		st := mustStatus(t, m, fmt.Sprintf("pl%d", k))
+		if st.Used != kept[k].Load() || st.Used > st.Limit {
+			t.Errorf("tenant pl%d: status %+v, goroutines kept %d", k, st, kept[k].Load())
+		}
+		if st.Used < st.Limit-2 {
+			t.Errorf("tenant pl%d: used %d of %d: the race should fill the budget", k, st.Used, st.Limit)
+		}
+	}
+	if hook.multi.Load() == 0 {
+		t.Errorf("no call shared a pipeline; the test did not exercise batching")
+	}
+	t.Logf("%d pipelines carried %d calls", hook.multi.Load(), hook.cmds.Load())
+}
+
+// TestRedisPipelinedNoScript: after SCRIPT FLUSH (a restarted server, a
+// failover) batched calls answer NOSCRIPT; they are run again with the
+// script's source, and the race stays exact.
+func TestRedisPipelinedNoScript(t *testing.T) {
+	ctx := context.Background()
+	c := redisClient(t)
+	db := testenv.SQLite(t)
+	m := quota.NewManager(db, quota.NewRedisCounter(c, testenv.RedisPrefix(t)), testConfig(), nil, newClock().Now)
+	for i := range 3 {
+		id := fmt.Sprintf("ns%d", i)
+		addTenant(t, db, m, id, "trial")
+		if err := c.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if n := raceReserve(t, []*quota.Manager{m}, id, 100); n != 20 {
+			t.Fatalf("after SCRIPT FLUSH: %d of 100 admitted, want exactly 20", n)
+		}
+	}
+}
+
+// TestRedisPipelinedCancelled: a call whose context is already done fails
+// with its context's error and reserves nothing, whether it runs alone or
+// in a batch; the calls batched with it are unaffected.
+func TestRedisPipelinedCancelled(t *testing.T) {
+	c := redisClient(t)
+	db := testenv.SQLite(t)
+	m := quota.NewManager(db, quota.NewRedisCounter(c, testenv.RedisPrefix(t)), testConfig(), nil, newClock().Now)
+	addTenant(t, db, m, "cx", "paid")
+	mustStatus(t, m, "cx") // limit cached: a cancelled call fails in the counter, not in SQL
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	var admitted atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := range 200 {
+		wg.Go(func() {
+			ctx := context.Background()
+			if i%2 == 1 {
+				ctx = done
+			}
+			_, err := m.Reserve(ctx, "cx", 1)
+			switch {
+			case i%2 == 1 && !errors.Is(err, context.Canceled):
+				errs <- fmt.Errorf("cancelled call: %v", err)
+			case i%2 == 0 && err == nil:
+				admitted.Add(1)
+			case i%2 == 0 && !isExceeded(err):
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := admitted.Load(); n != 100 {
+		t.Errorf("admitted %d of the 100 live calls, want all (limit 200)", n)
+	}
+	if st := mustStatus(t, m, "cx"); st.Used != 100 {
+		t.Errorf("status %+v: want exactly the 100 live reservations", st)
+	}
+}
