@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jdkato/prose/v2"
+
+	"github.com/outpost-mail/outpost/smtpd/smtptest"
 )
 
 // BenchmarkScoreCorpus scores the development corpus, one message per op:
@@ -32,6 +34,23 @@ func BenchmarkScoreCorpus(b *testing.B) {
 	b.ReportMetric(float64(i)/time.Since(start).Seconds(), "msgs/s")
 	if cpu := cpuTime() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(i)/cpu.Seconds(), "msgs/cpu-s")
+	}
+}
+
+// BenchmarkScoreInvoice scores the 4 KB plain-text invoice the relay
+// benchmark sends (cmd/outpost BenchmarkPipeline): the cost scoring adds to
+// each relayed message.
+func BenchmarkScoreInvoice(b *testing.B) {
+	raw := []byte(smtptest.InvoiceMsg)
+	s := newTestScorer(b)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		s.Score(raw)
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu.Seconds(), "msgs/cpu-s")
 	}
 }
 

@@ -84,45 +84,77 @@ func FingerprintText(text string) Fingerprint {
 		text = text[:maxFingerprintText] // a campaign shows in its first pages
 	}
 	var t tokenizer
-	var v [64]int32
-	var prev uint64
-	n := 0
-	t.each(text, func(tok []byte, src string) {
-		for _, c := range tok {
-			if c == '9' || c == '.' || c == '@' || c == '$' {
-				return
-			}
-		}
-		if r, _ := utf8.DecodeRuneInString(src); unicode.IsUpper(r) {
-			// Keep words in capitals (shouted text), drop Capitalised ones.
-			if r2, size := utf8.DecodeRuneInString(src[utf8.RuneLen(r):]); size > 0 && !unicode.IsUpper(r2) {
-				return
-			}
-		}
-		if fpStop[string(tok)] {
+	var acc fpAcc
+	t.each(text, acc.add)
+	return acc.sum()
+}
+
+// fpAcc accumulates a SimHash token by token (Score feeds it from its one
+// pass over the text). The 64 bit counters of the pairs are kept packed, 8
+// bits per lane, in 8 words, and flushed to cnt every 255 pairs: 8 table
+// look-ups and additions per pair rather than 64.
+type fpAcc struct {
+	prev    uint64
+	n       int       // tokens kept
+	pending int       // pairs in packed
+	packed  [8]uint64 // lane k of packed[j]: pairs with bit 8j+k set, since the last flush
+	cnt     [64]int32 // pairs with bit i set
+}
+
+// add feeds one token of the tokenizer (lower-cased tok, as written src).
+func (a *fpAcc) add(tok []byte, src string) {
+	for _, c := range tok {
+		if c == '9' || c == '.' || c == '@' || c == '$' {
 			return
 		}
-		var h uint64
-		if s, ok := synonyms[string(tok)]; ok {
-			h = fnv64(s)
-		} else {
-			h = fnv64b(tok)
+	}
+	if r, _ := utf8.DecodeRuneInString(src); unicode.IsUpper(r) {
+		// Keep words in capitals (shouted text), drop Capitalised ones.
+		if r2, size := utf8.DecodeRuneInString(src[utf8.RuneLen(r):]); size > 0 && !unicode.IsUpper(r2) {
+			return
 		}
-		if n > 0 {
-			pair := mix64(prev*31 + h)
-			for i := range 64 {
-				v[i] += int32(pair>>i&1)*2 - 1
-			}
+	}
+	h := fnv64b(tok)
+	if e := fpWordOf(h, tok); e != nil {
+		if e.stop {
+			return
 		}
-		prev = h
-		n++
-	})
-	if n < 2 {
+		h = e.syn
+	}
+	if a.n > 0 {
+		x := mix64(a.prev*31 + h)
+		for j := range a.packed {
+			a.packed[j] += bitLanes[byte(x>>(8*j))]
+		}
+		if a.pending++; a.pending == 255 {
+			a.flush()
+		}
+	}
+	a.prev = h
+	a.n++
+}
+
+func (a *fpAcc) flush() {
+	for j, p := range a.packed {
+		for k := range 8 {
+			a.cnt[8*j+k] += int32(p >> (8 * k) & 0xff)
+		}
+		a.packed[j] = 0
+	}
+	a.pending = 0
+}
+
+// sum returns the fingerprint: bit i is set when more than half of the pairs
+// have it set.
+func (a *fpAcc) sum() Fingerprint {
+	if a.n < 2 {
 		return 0
 	}
+	a.flush()
+	pairs := int32(a.n - 1)
 	var f uint64
-	for i := range 64 {
-		if v[i] > 0 {
+	for i, c := range a.cnt {
+		if 2*c > pairs {
 			f |= 1 << i
 		}
 	}
@@ -130,6 +162,57 @@ func FingerprintText(text string) Fingerprint {
 		f = 1
 	}
 	return Fingerprint(f)
+}
+
+// bitLanes[b] has byte k set to bit k of b.
+var bitLanes = func() (t [256]uint64) {
+	for b := range t {
+		for k := range 8 {
+			t[b] |= uint64(b>>k&1) << (8 * k)
+		}
+	}
+	return
+}()
+
+// fpWord is a stop word or a synonym, found by the token's FNV-64 hash in an
+// open-addressing table (one probe for most words, and no second hash).
+type fpWord struct {
+	word string
+	h    uint64 // fnv64(word)
+	stop bool
+	syn  uint64 // fnv64 of the word it folds onto
+}
+
+var fpTable = func() (t [256]*fpWord) {
+	put := func(w *fpWord) {
+		for i := w.h; ; i++ {
+			if t[i&255] == nil {
+				t[i&255] = w
+				return
+			}
+		}
+	}
+	for w, s := range synonyms {
+		if !fpStop[w] {
+			put(&fpWord{word: w, h: fnv64(w), syn: fnv64(s)})
+		}
+	}
+	for w := range fpStop {
+		put(&fpWord{word: w, h: fnv64(w), stop: true})
+	}
+	return
+}()
+
+func fpWordOf(h uint64, tok []byte) *fpWord {
+	for i := h; ; i++ {
+		e := fpTable[i&255]
+		if e == nil {
+			return nil
+		}
+		if e.h == h && e.word == string(tok) {
+			return e
+		}
+	}
 }
 
 func fnv64(s string) uint64 {

@@ -125,8 +125,8 @@ func (s *Scorer) Options() Options { return s.opts }
 func (s *Scorer) Score(raw []byte) Result {
 	m := Parse(raw)
 	f := s.pool.Get().(*featurizer)
-	feats := f.extract(m)
-	sigs := s.contentSignals(m)
+	feats, a, fp := f.scoreFeatures(m, s.lex)
+	sigs := s.signals(a)
 	s.mu.RLock()
 	z := s.model.logit(feats)
 	score, sigs := s.combine(sigs, z, s.model, feats)
@@ -137,7 +137,7 @@ func (s *Scorer) Score(raw []byte) Result {
 		Score:       score,
 		Verdict:     s.verdict(score),
 		Signals:     sigs,
-		Fingerprint: FingerprintText(m.Subject + "\n" + m.Text()),
+		Fingerprint: fp,
 		Malformed:   m.Malformed(),
 		Problems:    m.Problems,
 		Bayes:       round3(z),
@@ -167,7 +167,11 @@ func (s *Scorer) verdict(score float64) Verdict {
 
 // contentSignals runs every content signal on a parsed message.
 func (s *Scorer) contentSignals(m *Message) []Signal {
-	a := analyze(m, s.lex)
+	return s.signals(analyze(m, s.lex))
+}
+
+// signals runs every content signal on an analysed message.
+func (s *Scorer) signals(a *analysis) []Signal {
 	var out []Signal
 	var commercial float64
 	for _, d := range signalDefs {

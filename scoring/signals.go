@@ -39,6 +39,15 @@ func analyze(m *Message, lex *lexicon) *analysis {
 		add(tok, src)
 		a.words++
 	})
+	a.scan(hs, lex)
+	return a
+}
+
+// scan computes the statistics of the analysis other than the word count,
+// from the word hashes of the subject and body (hs, as analyze builds them)
+// and the text.
+func (a *analysis) scan(hs []uint32, lex *lexicon) {
+	m := a.m
 	a.hits = lex.match(hs)
 
 	text := a.text
@@ -51,7 +60,6 @@ func analyze(m *Message, lex *lexicon) *analysis {
 	a.subjExclaim = strings.Count(m.Subject, "!")
 	a.scanWords(m.Subject, lex)
 	a.scanWords(text, lex)
-	return a
 }
 
 func caseCounts(s string) (letters, upper int) {

@@ -37,6 +37,13 @@ const (
 	fnvPrime  = 16777619
 )
 
+// The FNV state after the namespace byte of body words (classifier) and of
+// words (lexicon).
+const (
+	fnvBody = (fnvOffset ^ nsBody) * fnvPrime & 0xffffffff
+	fnvWord = (fnvOffset ^ 'w') * fnvPrime & 0xffffffff
+)
+
 func hashStr(ns byte, s string) uint32 {
 	h := uint32(fnvOffset)
 	h = (h ^ uint32(ns)) * fnvPrime
@@ -195,6 +202,10 @@ type featurizer struct {
 	feats []feat
 	out   []feat
 	keys  []uint64
+	tmp   []uint64
+	// For Score (scoreFeatures): the lexicon's word hashes, the fingerprint.
+	hs []uint32
+	fp fpAcc
 }
 
 func (f *featurizer) add(h uint32, src string) {
@@ -220,6 +231,71 @@ func (f *featurizer) words(ns byte, text string, bigrams bool) {
 func (f *featurizer) extract(m *Message) []feat {
 	f.feats = f.feats[:0]
 	f.words(nsBody, m.Text(), true)
+	f.rest(m)
+	return f.dedup()
+}
+
+// scoreFeatures is extract, analyze and the fingerprint of Score in one pass
+// over the visible text: the body's tokens give the classifier's word and
+// pair features, the lexicon's word hashes and the fingerprint's words at
+// once (the fingerprint's text, subject + "\n" + body, tokenizes as the
+// subject's tokens followed by the body's). Its results are those of
+// extract, analyze and FingerprintText(m.Subject + "\n" + m.Text())
+// (TestScorePassMatchesReference).
+func (f *featurizer) scoreFeatures(m *Message, lex *lexicon) ([]feat, *analysis, Fingerprint) {
+	text := m.Text()
+	a := &analysis{m: m, text: text}
+	// Past maxFingerprintText the fingerprint reads a prefix, whose last
+	// token may be cut: FingerprintText does that below.
+	fpOK := len(m.Subject)+1+len(text) <= maxFingerprintText
+	fp := &f.fp
+	*fp = fpAcc{}
+	if cap(f.hs) == 0 {
+		f.hs = make([]uint32, 0, 1024)
+	}
+	hs := f.hs[:0]
+	f.tok.each(m.Subject, func(tok []byte, src string) {
+		hs = append(hs, hashBytes('w', tok))
+		if fpOK {
+			fp.add(tok, src)
+		}
+	})
+	hs = append(hs, 0) // no phrase spans subject and body
+	feats := f.feats[:0]
+	var prev uint32
+	words := 0
+	f.tok.each(text, func(tok []byte, src string) {
+		hb, hw := uint32(fnvBody), uint32(fnvWord)
+		for _, c := range tok {
+			hb = (hb ^ uint32(c)) * fnvPrime
+			hw = (hw ^ uint32(c)) * fnvPrime
+		}
+		feats = append(feats, feat{hb, src})
+		if words > 0 {
+			feats = append(feats, feat{hashPair(prev, hb), ""})
+		}
+		prev = hb
+		hs = append(hs, hw)
+		words++
+		if fpOK {
+			fp.add(tok, src)
+		}
+	})
+	f.feats, f.hs = feats, hs
+	a.words = words
+	a.scan(hs, lex)
+	f.rest(m)
+	var sum Fingerprint
+	if fpOK {
+		sum = fp.sum()
+	} else {
+		sum = FingerprintText(m.Subject + "\n" + text)
+	}
+	return f.dedup(), a, sum
+}
+
+// rest adds the features other than the body's words.
+func (f *featurizer) rest(m *Message) {
 	// Words of link paths and queries ("remove", "cgi-bin", "unsubscribe").
 	for i, l := range m.Links {
 		if i >= 64 {
@@ -273,21 +349,65 @@ func (f *featurizer) extract(m *Message) []feat {
 	for _, a := range m.Attachments {
 		f.add(hashStr(nsStruct, "att:"+a.SniffedType), a.SniffedType)
 	}
-	// Deduplicate by sorting hash<<32|position as plain integers (several
-	// times faster than sorting the structs); the first spelling of a
-	// feature names it.
+}
+
+// dedup sorts the features by hash and drops repeated ones; the first
+// spelling of a feature names it.
+func (f *featurizer) dedup() []feat {
+	// Sort hash<<32|position as plain integers: a stable radix sort on the
+	// hash (or, for a few, a comparison sort), so that equal hashes stay in
+	// the order they came.
 	f.keys = f.keys[:0]
 	for i, ft := range f.feats {
 		f.keys = append(f.keys, uint64(ft.h)<<32|uint64(i))
 	}
-	slices.Sort(f.keys)
+	keys := f.keys
+	if len(keys) < 64 {
+		slices.Sort(keys)
+	} else {
+		f.tmp = slices.Grow(f.tmp[:0], len(keys))[:len(keys)]
+		keys = radixSortHigh32(keys, f.tmp)
+	}
 	f.out = f.out[:0]
-	for i, k := range f.keys {
-		if i > 0 && k>>32 == f.keys[i-1]>>32 {
+	for i, k := range keys {
+		if i > 0 && k>>32 == keys[i-1]>>32 {
 			continue
 		}
 		f.out = append(f.out, f.feats[uint32(k)])
 	}
 	f.feats, f.out = f.out, f.feats
 	return f.feats
+}
+
+// radixSortHigh32 sorts keys by their high 32 bits, stably (LSD radix, 8 bits
+// a pass), using tmp (as long as keys) as scratch; it returns whichever of
+// the two holds the result.
+func radixSortHigh32(keys, tmp []uint64) []uint64 {
+	var count [4][256]int32
+	for _, k := range keys {
+		count[0][byte(k>>32)]++
+		count[1][byte(k>>40)]++
+		count[2][byte(k>>48)]++
+		count[3][byte(k>>56)]++
+	}
+	src, dst := keys, tmp
+	for p := range 4 {
+		shift := 32 + 8*uint(p)
+		c := &count[p]
+		if int(c[byte(src[0]>>shift)]) == len(src) {
+			continue // all in one bucket
+		}
+		var sum int32
+		for i, n := range c {
+			c[i] = sum
+			sum += n
+		}
+		for _, k := range src {
+			b := byte(k >> shift)
+			dst[c[b]] = k
+			c[b]++
+		}
+		src, dst = dst, src
+	}
+	return src
 }
