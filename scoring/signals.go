@@ -54,73 +54,175 @@ func (a *analysis) scan(hs []uint32, lex *lexicon) {
 	if len(text) > maxTokenText {
 		text = text[:maxTokenText]
 	}
-	a.letters, a.upper = caseCounts(text)
-	a.subjLetters, a.subjUpper = caseCounts(m.Subject)
+	a.subjLetters, a.subjUpper = a.scanWords(m.Subject, lex)
+	a.letters, a.upper = a.scanWords(text, lex)
 	a.exclaimRuns = strings.Count(text, "!!!") + strings.Count(m.Subject, "!!!")
 	a.subjExclaim = strings.Count(m.Subject, "!")
-	a.scanWords(m.Subject, lex)
-	a.scanWords(text, lex)
 }
 
+// caseCounts counts the letters of s and the upper-case ones among them.
 func caseCounts(s string) (letters, upper int) {
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c|0x20 >= 'a' && c|0x20 <= 'z' {
+				letters++
+				if c <= 'Z' {
+					upper++
+				}
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		if unicode.IsLetter(r) {
 			letters++
 			if unicode.IsUpper(r) {
 				upper++
 			}
 		}
+		i += size
 	}
 	return
 }
 
 // scanWords looks at raw whitespace-separated words for obfuscation and money
-// amounts.
-func (a *analysis) scanWords(s string, lex *lexicon) {
-	for w := range strings.FieldsSeq(s) {
-		if len(w) > 40 {
-			continue
-		}
-		latin, other, digits, letters, zw := 0, 0, 0, 0, 0
-		for _, r := range w {
-			switch {
-			case isZeroWidth(r):
-				zw++
-			case r < utf8.RuneSelf:
-				if r >= '0' && r <= '9' {
-					digits++
-				} else if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-					latin++
-					letters++
-				}
-			case unicode.In(r, unicode.Cyrillic, unicode.Greek):
-				other++
-				letters++
-			case unicode.IsLetter(r):
-				letters++
+// amounts, and returns caseCounts(s) from the same pass.
+func (a *analysis) scanWords(s string, lex *lexicon) (letters, upper int) {
+	var (
+		start                                 = -1 // of the current word
+		latin, other, digits, wordLetters, zw int
+		special                               bool // '@', '$' or '|' in the word
+	)
+	for i := 0; i <= len(s); {
+		var r rune
+		size := 1
+		space := i == len(s)
+		if !space {
+			if c := s[i]; c < utf8.RuneSelf {
+				r = rune(c)
+				space = asciiSpace[c]
+			} else {
+				r, size = utf8.DecodeRuneInString(s[i:])
+				space = unicode.IsSpace(r)
 			}
 		}
-		if zw > 0 && letters > 0 {
-			a.zeroWidth += zw
+		if space {
+			if start >= 0 && i-start <= 40 {
+				a.word(s[start:i], lex, latin, other, digits, wordLetters, zw, special)
+			}
+			start = -1
+			i += size
+			continue
 		}
-		if latin > 0 && other > 0 && len(a.mixedScript) < 5 {
-			a.mixedScript = append(a.mixedScript, strings.Map(dropZeroWidth, w))
+		if start < 0 {
+			start = i
+			latin, other, digits, wordLetters, zw, special = 0, 0, 0, 0, 0, false
 		}
-		if (w[0] == '$' || strings.HasPrefix(w, "€") || strings.HasPrefix(w, "£")) && digits > 0 && len(a.moneyAmounts) < 10 {
-			a.moneyAmounts = append(a.moneyAmounts, strings.TrimRight(w, ".,;:!?)"))
+		i += size
+		if r < utf8.RuneSelf {
+			switch {
+			case r >= 'a' && r <= 'z':
+				latin++
+				wordLetters++
+				letters++
+			case r >= 'A' && r <= 'Z':
+				latin++
+				wordLetters++
+				letters++
+				upper++
+			case r >= '0' && r <= '9':
+				digits++
+			case r == '@' || r == '$' || r == '|':
+				special = true
+			}
+			continue
 		}
-		if letters >= 2 && letters+digits >= 4 && (digits > 0 || strings.ContainsAny(w, "@$|")) && len(a.leet) < 5 {
-			for _, d := range deleet(w) {
-				if target, ok := lex.leet[hashStr('w', d)]; ok {
-					if x := fmt.Sprintf("%s (%s)", strings.Trim(w, ".,;:!?()\"'"), target); !slices.Contains(a.leet, x) {
-						a.leet = append(a.leet, x)
-					}
-					break
-				}
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+		switch {
+		case isZeroWidth(r):
+			zw++
+		case unicode.In(r, unicode.Cyrillic, unicode.Greek):
+			other++
+			wordLetters++
+		case unicode.IsLetter(r):
+			wordLetters++
+		}
+	}
+	return
+}
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// word looks at one word of scanWords, with its counts: Latin letters,
+// Cyrillic/Greek characters, digits, letters, zero-width characters, and
+// whether it has one of '@', '$', '|'.
+func (a *analysis) word(w string, lex *lexicon, latin, other, digits, letters, zw int, special bool) {
+	if zw > 0 && letters > 0 {
+		a.zeroWidth += zw
+	}
+	if latin > 0 && other > 0 && len(a.mixedScript) < 5 {
+		a.mixedScript = append(a.mixedScript, strings.Map(dropZeroWidth, w))
+	}
+	if (w[0] == '$' || strings.HasPrefix(w, "€") || strings.HasPrefix(w, "£")) && digits > 0 && len(a.moneyAmounts) < 10 {
+		a.moneyAmounts = append(a.moneyAmounts, strings.TrimRight(w, ".,;:!?)"))
+	}
+	if letters >= 2 && letters+digits >= 4 && (digits > 0 || special) && len(a.leet) < 5 {
+		if target, ok := lex.deleeted(w); ok {
+			if x := fmt.Sprintf("%s (%s)", strings.Trim(w, ".,;:!?()\"'"), target); !slices.Contains(a.leet, x) {
+				a.leet = append(a.leet, x)
 			}
 		}
 	}
 }
+
+// deleeted returns the word of lex.leet that w disguises, trying the readings
+// of deleet in turn; for ASCII words it hashes them without building them.
+func (lex *lexicon) deleeted(w string) (string, bool) {
+	t := strings.Trim(w, ".,;:!?()\"'")
+	ascii := true
+	for i := 0; i < len(t); i++ {
+		if t[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if !ascii {
+		for _, d := range deleet(w) {
+			if target, ok := lex.leet[hashStr('w', d)]; ok {
+				return target, true
+			}
+		}
+		return "", false
+	}
+	for _, one := range [2]byte{'i', 'l'} {
+		h := uint32(fnvWord)
+		for i := 0; i < len(t); i++ {
+			c := t[i]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if d := leetMap[c]; d != 0 {
+				c = d
+			}
+			if c == '1' || c == '|' {
+				c = one
+			}
+			h = (h ^ uint32(c)) * fnvPrime
+		}
+		if target, ok := lex.leet[h]; ok {
+			return target, true
+		}
+	}
+	return "", false
+}
+
+// leetMap is deleet's substitution for ASCII, but for '1' and '|'.
+var leetMap = [utf8.RuneSelf]byte{'0': 'o', '!': 'i', '3': 'e', '4': 'a', '@': 'a', '5': 's', '$': 's', '7': 't', '8': 'b'}
 
 func dropZeroWidth(r rune) rune {
 	if isZeroWidth(r) {
