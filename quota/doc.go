@@ -54,6 +54,26 @@
 //     client's timeouts bound it); a call whose context is done is not
 //     sent. NOSCRIPT answers in a batch are re-run with the source.
 //
+//   - Queued settlement (Redis). A Commit or Release made while a call is
+//     in flight does not wait: it is queued for the next batch and returns
+//     nil (outpost_quota_settlements_queued_total); made while none is in
+//     flight, or while the store is failing or owed a replay, it runs
+//     synchronously as before and reports errors to its caller. This is
+//     safe for exactness: until it lands the reservation is pending and
+//     counts against the limit exactly as the committed recipients will; a
+//     late Release only under-admits for a round trip; and a queued
+//     settlement that fails (logged, outpost_quota_settle_errors_total,
+//     outpost_quota_store_up 0) or is lost in a crash leaves the
+//     reservation pending, to be committed at its expiry, as a failed
+//     synchronous Commit always did. Queued calls are FIFO with the
+//     Manager's later calls, so the instance that settled reads its own
+//     settlement. Manager.Close waits until the queue has been sent (call
+//     it at shutdown before closing the Redis client). Measured on the
+//     relay (BenchmarkPipeline/quota=redis, 2 cores): the quota's share of
+//     the process CPU fell from ~8% to ~4-5.5% (profiles), most of it the
+//     syscalls of separate round trips; redis-server's share falls with
+//     the number of reads and writes it serves too.
+//
 //   - Budgets. Usage is counted per budget id, the tenant id by default;
 //     SetBudget links tenants (review: linked trials) into one shared
 //     budget. Each tenant's own limit is checked against the shared usage.
@@ -93,8 +113,8 @@
 //
 //   - Metrics (RegisterMetrics): reservations by outcome (admitted,
 //     exceeded, local, unavailable, error), whether the counter store is
-//     up, the latency of each store call, and recipients replayed after an
-//     outage.
+//     up, the latency of each store call, recipients replayed after an
+//     outage, settlements queued, and settlements the store failed.
 //
 //   - Status.Used is committed + pending recipients of the tenant's budget;
 //     ResetsAt is when the oldest counted bucket leaves the window (now +

@@ -186,13 +186,17 @@ func (m *Manager) counterFor(local bool) Counter {
 }
 
 // Commit counts the reservation (the upstream said 250, or the message is
-// durably held). Calling it again, or after Release, does nothing.
+// durably held). Calling it again, or after Release, does nothing. On a
+// busy Redis counter it may queue the commit behind the calls in flight and
+// return nil at once; a queued commit that fails is logged and metered, and
+// the reservation is committed at its expiry (see doc.go).
 func (r *Reservation) Commit(ctx context.Context) error { return r.settle(ctx, true) }
 
 // Release gives the reservation back (temporary failure: the message was not
 // sent and its retry will reserve again). Calling it again, or after Commit,
 // does nothing. If the reservation already expired it was committed and
-// stays counted.
+// stays counted. Like Commit it may be queued (it then lands within a
+// round trip; until then the reservation still counts).
 func (r *Reservation) Release(ctx context.Context) error { return r.settle(ctx, false) }
 
 func (r *Reservation) settle(ctx context.Context, commit bool) error {
@@ -211,6 +215,14 @@ func (r *Reservation) settle(ctx context.Context, commit bool) error {
 		op, f = "commit", c.Commit
 	}
 	t0 := time.Now()
+	if m.settleAsync(ctx, r, req, commit, op, t0) {
+		m.met.settleQueued.Inc()
+		r.done = true
+		if commit {
+			m.recordDaily(r.Tenant, now, r.N, r.Limit)
+		}
+		return nil
+	}
 	found, err := f(ctx, req)
 	if !r.local {
 		m.met.storeLatency.Observe(time.Since(t0).Seconds())
@@ -218,6 +230,7 @@ func (r *Reservation) settle(ctx context.Context, commit bool) error {
 	if err != nil {
 		if !r.local {
 			m.noteFailure(op, err)
+			m.met.settleErrors.WithLabelValues(op).Inc()
 		}
 		// The reservation stays pending and is committed at its expiry:
 		// safe for the limit either way.
@@ -237,6 +250,58 @@ func (r *Reservation) settle(ctx context.Context, commit bool) error {
 	}
 	if commit {
 		m.recordDaily(r.Tenant, now, r.N, r.Limit)
+	}
+	return nil
+}
+
+// asyncSettler is a Counter that can queue a Commit or Release behind the
+// calls in flight instead of waiting for it (RedisCounter).
+type asyncSettler interface {
+	settleAsync(ctx context.Context, r Request, commit bool, done func(found bool, err error)) bool
+	flush(ctx context.Context) error
+}
+
+// settleAsync queues r's settlement when the store is busy and healthy,
+// and reports whether it did. The answer is logged and metered when it
+// comes: a failure leaves the reservation pending, to be committed at its
+// expiry, as a synchronous failure would. While the store is failing (or
+// owed a replay) settlements stay synchronous, so the caller hears of it.
+func (m *Manager) settleAsync(ctx context.Context, r *Reservation, req Request, commit bool, op string, t0 time.Time) bool {
+	a, ok := m.c.(asyncSettler)
+	if !ok || r.local || m.failed.Load() || m.hasOwed.Load() {
+		return false
+	}
+	return a.settleAsync(ctx, req, commit, func(found bool, err error) {
+		// Runs in the goroutine that sent the batch: no counter calls here.
+		m.met.storeLatency.Observe(time.Since(t0).Seconds())
+		if err != nil {
+			m.noteFailure(op, err)
+			m.met.settleErrors.WithLabelValues(op).Inc()
+			m.log.Warn("quota: queued settlement failed; the reservation is committed at its expiry",
+				"tenant", r.Tenant, "budget", r.Budget, "reservation", r.ID, "op", op, "err", err)
+			return
+		}
+		if m.failed.Load() && m.failed.Swap(false) {
+			m.met.storeUp.Set(1)
+			m.log.Info("quota: counter store available again")
+		}
+		if !found {
+			m.log.Warn("quota: reservation already settled by expiry", "tenant", r.Tenant, "budget", r.Budget,
+				"reservation", r.ID, "op", op)
+		}
+	})
+}
+
+// Close waits until the Commits and Releases queued for the counter store
+// have been sent and answered (or ctx ends). Call it at shutdown, after the
+// last session ended and before closing the store's client. Without it a
+// queued Commit may be lost, and is then committed at the reservation's
+// expiry; a lost Release over-counts until then. The Manager stays usable.
+func (m *Manager) Close(ctx context.Context) error {
+	if a, ok := m.c.(asyncSettler); ok {
+		if err := a.flush(ctx); err != nil {
+			return fmt.Errorf("quota: flush queued settlements: %w", err)
+		}
 	}
 	return nil
 }

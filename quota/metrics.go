@@ -20,6 +20,8 @@ type metrics struct {
 	storeUp      prometheus.Gauge
 	storeLatency prometheus.Histogram // one counter-store call
 	replayed     prometheus.Counter
+	settleErrors *prometheus.CounterVec // by op: commit, release
+	settleQueued prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -41,7 +43,17 @@ func newMetrics() *metrics {
 			Name: "outpost_quota_local_replayed_total",
 			Help: "Recipients admitted locally during a counter store outage and replayed into it afterwards.",
 		}),
+		settleErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "outpost_quota_settle_errors_total",
+			Help: "Commits and releases the counter store failed (the reservation is committed at its expiry), by op.",
+		}, []string{"op"}),
 	}
+	m.settleQueued = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "outpost_quota_settlements_queued_total",
+		Help: "Commits and releases queued behind the counter store calls in flight instead of waited for.",
+	})
+	m.settleErrors.WithLabelValues("commit")
+	m.settleErrors.WithLabelValues("release")
 	for _, o := range []string{outcomeAdmitted, outcomeExceeded, outcomeLocal, outcomeUnavailable, outcomeError} {
 		m.reservations.WithLabelValues(o)
 	}
@@ -52,7 +64,7 @@ func newMetrics() *metrics {
 // RegisterMetrics registers the Manager's metrics with reg (cmd/outpost
 // passes the /metrics registry). The metrics are kept either way.
 func (m *Manager) RegisterMetrics(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.met.reservations, m.met.storeUp, m.met.storeLatency, m.met.replayed} {
+	for _, c := range []prometheus.Collector{m.met.reservations, m.met.storeUp, m.met.storeLatency, m.met.replayed, m.met.settleErrors, m.met.settleQueued} {
 		if err := reg.Register(c); err != nil {
 			return fmt.Errorf("quota: register metrics: %w", err)
 		}

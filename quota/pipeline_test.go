@@ -7,6 +7,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/redis/go-redis/v9"
 
@@ -160,4 +163,155 @@ func TestRedisPipelinedCancelled(t *testing.T) {
 	if st := mustStatus(t, m, "cx"); st.Used != 100 {
 		t.Errorf("status %+v: want exactly the 100 live reservations", st)
 	}
+}
+
+// commitFailer is a go-redis hook that, while on, fails every Commit and
+// Release script call (EVALSHA/EVAL sha|source, 4, 4 keys, 5 arguments) without sending
+// it.
+type commitFailer struct{ on atomic.Bool }
+
+func isCommitCall(cmd redis.Cmder) bool {
+	a := cmd.Args()
+	name := fmt.Sprint(a[0])
+	return (name == "evalsha" || name == "eval") && len(a) == 12
+}
+
+var errInjected = errors.New("injected commit failure")
+
+func (h *commitFailer) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *commitFailer) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if h.on.Load() && isCommitCall(cmd) {
+			cmd.SetErr(errInjected)
+			return errInjected
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *commitFailer) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if !h.on.Load() {
+			return next(ctx, cmds)
+		}
+		var send []redis.Cmder
+		for _, c := range cmds {
+			if isCommitCall(c) {
+				c.SetErr(errInjected)
+			} else {
+				send = append(send, c)
+			}
+		}
+		if len(send) == 0 {
+			return errInjected
+		}
+		return next(ctx, send)
+	}
+}
+
+// raceSettle runs n goroutines on m, each reserving one recipient of
+// tenant and committing it (even i) or releasing it (odd i); it returns
+// how many settlements returned an error.
+func raceSettle(t *testing.T, m *quota.Manager, tenant string, n int) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			r, err := m.Reserve(ctx, tenant, 1)
+			if err != nil {
+				t.Errorf("reserve %d: %v", i, err)
+				return
+			}
+			if i%2 == 0 {
+				err = r.Commit(ctx)
+				if err != nil {
+					failed.Add(1)
+				}
+			} else if err = r.Release(ctx); err != nil {
+				failed.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return failed.Load()
+}
+
+// TestRedisQueuedSettleClose: under concurrency Commits and Releases queue
+// behind the calls in flight and return at once; Close waits until they
+// all reached Redis, and nothing is lost: another instance then reads
+// exactly the commits as committed and nothing pending.
+func TestRedisQueuedSettleClose(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.SQLite(t)
+	prefix := testenv.RedisPrefix(t)
+	clk := newClock()
+	m := quota.NewManager(db, quota.NewRedisCounter(redisClient(t), prefix), testConfig(), nil, clk.Now)
+	reg := prometheus.NewPedanticRegistry()
+	if err := m.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	addTenant(t, db, m, "qs", "paid") // limit 200
+	queued := 0.0
+	for round := range 5 {
+		if failed := raceSettle(t, m, "qs", 40); failed != 0 {
+			t.Fatalf("%d commits failed", failed)
+		}
+		if err := m.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		other := quota.NewRedisCounter(redisClient(t), prefix)
+		cfg := testConfig()
+		u, err := other.Usage(ctx, quota.Request{Budget: "qs", Now: clk.Now(), Window: cfg.Window, Bucket: cfg.BucketWidth})
+		if want := int64(20 * (round + 1)); err != nil || u.Committed != want || u.Pending != 0 {
+			t.Fatalf("round %d, after Close another instance reads %+v, %v: want %d committed, 0 pending", round, u, err, want)
+		}
+		queued = gatherValue(t, reg, "outpost_quota_settlements_queued_total", "")
+	}
+	if queued == 0 {
+		t.Errorf("no settlement was queued; the test did not exercise queueing")
+	}
+	t.Logf("%v of 200 settlements queued", queued)
+}
+
+// TestRedisQueuedSettleErrors: Commits and Releases that Redis fails,
+// whether queued or synchronous, are metered and leave their reservations
+// pending; those are committed at expiry (never over the limit).
+func TestRedisQueuedSettleErrors(t *testing.T) {
+	ctx := context.Background()
+	c := redisClient(t)
+	hook := &commitFailer{}
+	c.AddHook(hook)
+	db := testenv.SQLite(t)
+	clk := newClock()
+	prefix := testenv.RedisPrefix(t)
+	m := quota.NewManager(db, quota.NewRedisCounter(c, prefix), testConfig(), nil, clk.Now)
+	reg := prometheus.NewPedanticRegistry()
+	if err := m.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	addTenant(t, db, m, "qe", "paid")
+	hook.on.Store(true)
+	syncFailed := raceSettle(t, m, "qe", 100)
+	if err := m.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hook.on.Store(false)
+	// outpost_quota_settle_errors_total{op="commit"} sorts first.
+	if got := gatherValue(t, reg, "outpost_quota_settle_errors_total", ""); got != 50 {
+		t.Errorf("settle errors{commit} = %v, want all 50 commits", got)
+	}
+	if st := mustStatus(t, m, "qe"); st.Used != 100 {
+		t.Fatalf("status with 100 failed settlements pending: %+v", st)
+	}
+	clk.Advance(16 * time.Minute)
+	cfg := testConfig()
+	u, err := quota.NewRedisCounter(c, prefix).Usage(ctx, quota.Request{Budget: "qe", Now: clk.Now(), Window: cfg.Window, Bucket: cfg.BucketWidth})
+	if err != nil || u.Committed != 100 || u.Pending != 0 {
+		t.Fatalf("after expiry: %+v, %v: want the 100 committed", u, err)
+	}
+	t.Logf("%d of the 100 failed settlements were synchronous", syncFailed)
 }

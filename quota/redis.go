@@ -202,6 +202,40 @@ func (rc *RedisCounter) Add(ctx context.Context, r Request) error {
 	return nil
 }
 
+// settleAsync queues a Commit (or Release) of r to go with the batch of
+// calls that follows the one in flight, and returns true at once; done gets
+// found or the error. It returns false, having done nothing, when no call
+// is in flight: then the caller settles synchronously.
+func (rc *RedisCounter) settleAsync(ctx context.Context, r Request, commit bool, done func(found bool, err error)) bool {
+	if rc.pipe.idle() { // checked again under the lock; this spares building the call
+		return false
+	}
+	script, op := rc.release, "release"
+	if commit {
+		script, op = rc.commit, "commit"
+	}
+	return rc.pipe.runAsync(ctx, func(cmd *redis.Cmd) {
+		n, err := cmd.Int64()
+		if err != nil {
+			done(false, fmt.Errorf("quota: redis %s: %w", op, err))
+			return
+		}
+		done(n == 1, nil)
+	}, script, rc.keys(r.Budget), rc.args(r, r.ID)...)
+}
+
+// flush waits until every queued settlement has been sent and answered.
+func (rc *RedisCounter) flush(ctx context.Context) error {
+	for !rc.pipe.idle() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Microsecond):
+		}
+	}
+	return nil
+}
+
 // parseUsage reads {ok, committed, pending, start, count, ...}.
 func parseUsage(v []int64) (Usage, bool, error) {
 	if len(v) < 3 || len(v)%2 == 0 {
@@ -235,8 +269,9 @@ type scriptCall struct {
 	keys   []string
 	args   []any
 	cmd    *redis.Cmd
-	batch  []*scriptCall // set on the call woken to lead the next batch
-	wake   chan struct{}
+	batch  []*scriptCall    // set on the call woken to lead the next batch
+	wake   chan struct{}    // closed when cmd is set or the call leads (waiting calls)
+	done   func(*redis.Cmd) // called with the answer (queued calls, runAsync)
 }
 
 // run runs script like script.Run, possibly in one pipeline with calls made
@@ -260,27 +295,72 @@ func (p *pipeliner) run(ctx context.Context, script *redis.Script, keys []string
 	batch := call.batch
 	call.batch = nil
 	p.exec(batch)
-	for _, c := range batch[1:] {
-		close(c.wake)
-	}
+	p.finish(batch, call)
 	p.next()
 	return call.cmd
 }
 
+// runAsync queues script to go in the next batch and returns true without
+// waiting for it, if a call is in flight; done gets its answer. When none
+// is in flight it returns false and queues nothing: the caller runs the
+// call itself, synchronously, as it would have.
+func (p *pipeliner) runAsync(ctx context.Context, done func(*redis.Cmd), script *redis.Script, keys []string, args ...any) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.busy {
+		return false
+	}
+	p.queue = append(p.queue, &scriptCall{ctx: context.WithoutCancel(ctx), script: script, keys: keys, args: args, done: done})
+	return true
+}
+
+// finish hands each call of a batch that ran its answer: it wakes the
+// waiting calls other than lead and calls the queued ones' done.
+func (p *pipeliner) finish(batch []*scriptCall, lead *scriptCall) {
+	for _, c := range batch {
+		switch {
+		case c == lead:
+		case c.done != nil:
+			c.done(c.cmd)
+		default:
+			close(c.wake)
+		}
+	}
+}
+
+// idle reports whether no call is in flight or queued.
+func (p *pipeliner) idle() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.busy
+}
+
 // next hands what queued meanwhile to its first call, which leads it, or
 // marks the pipeliner idle.
+//
+// The batch is led by its first waiting call; a batch of queued calls only
+// (nobody waits on them) is run by the caller of next itself.
 func (p *pipeliner) next() {
-	p.mu.Lock()
-	if len(p.queue) == 0 {
-		p.busy = false
+	for {
+		p.mu.Lock()
+		if len(p.queue) == 0 {
+			p.busy = false
+			p.mu.Unlock()
+			return
+		}
+		batch := p.queue
+		p.queue = make([]*scriptCall, 0, cap(batch))
 		p.mu.Unlock()
-		return
+		for _, c := range batch {
+			if c.done == nil {
+				c.batch = batch
+				close(c.wake)
+				return
+			}
+		}
+		p.exec(batch)
+		p.finish(batch, nil)
 	}
-	batch := p.queue
-	p.queue = make([]*scriptCall, 0, cap(batch))
-	p.mu.Unlock()
-	batch[0].batch = batch
-	close(batch[0].wake)
 }
 
 // exec runs a batch of calls in one pipeline. The pipeline runs on the
