@@ -7,7 +7,9 @@ import (
 	"io"
 	"mime"
 	"net/mail"
+	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
@@ -121,7 +123,10 @@ type parser struct {
 	msg       *Message
 	parts     int
 	textBytes int
-	plain     strings.Builder
+	// The plain parts, kept as read and joined by finish (one part, the
+	// usual case, is not copied); plainLen is the length of their join.
+	plain     []string
+	plainLen  int
 	html      strings.Builder
 	hidden    strings.Builder
 	seenLinks map[string]bool
@@ -164,7 +169,13 @@ func (p *parser) parse(raw []byte) {
 
 func (p *parser) finish() {
 	m := p.msg
-	m.PlainText = p.plain.String()
+	switch len(p.plain) {
+	case 0:
+	case 1:
+		m.PlainText = p.plain[0]
+	default:
+		m.PlainText = strings.Join(p.plain, "")
+	}
 	m.HTMLText = p.html.String()
 	m.HiddenText = p.hidden.String()
 	m.joined = m.Text()
@@ -375,13 +386,12 @@ func guessType(ct string) string {
 // readCapped reads at most n decoded bytes of r as valid UTF-8, noting decoding
 // errors and truncation, and discards the rest (bounded by the raw size).
 func readCapped(r io.Reader, n int, m *Message) string {
-	var buf bytes.Buffer
-	buf.Grow(4096)
-	_, err := buf.ReadFrom(io.LimitReader(r, int64(n)))
+	bp := readBufs.Get().(*[]byte)
+	b, err := readFull(r, (*bp)[:0], n)
 	if err != nil {
 		m.problem("undecodable body (bad base64, quoted-printable or charset data)")
 	}
-	if buf.Len() >= n {
+	if len(b) >= n {
 		m.problem("part truncated")
 		// Drain the decoder so that the multipart reader can move on; the drain
 		// is bounded by the raw message size and allocates nothing.
@@ -389,11 +399,53 @@ func readCapped(r io.Reader, n int, m *Message) string {
 			m.problem("undecodable body (bad base64, quoted-printable or charset data)")
 		}
 	}
-	b := buf.Bytes()
-	if !utf8.Valid(b) {
-		b = toValidUTF8(b)
+	var text string
+	if utf8.Valid(b) {
+		text = string(b)
+	} else {
+		text = string(toValidUTF8(b))
 	}
-	return string(b)
+	if cap(b) <= maxPooledRead {
+		*bp = b[:0]
+		readBufs.Put(bp)
+	}
+	return text
+}
+
+// readBufs holds the buffers readCapped reads parts into (their text is
+// copied out), up to maxPooledRead bytes each.
+var readBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledRead = 256 << 10
+
+// readFull appends to b what r gives up to n bytes, until EOF or an error,
+// exactly as bytes.Buffer.ReadFrom of io.LimitReader(r, n) into a buffer
+// grown to 4096 bytes reads it: with the same sizes of Read calls (the
+// buffer's capacity doubling), since decoders' output can depend on them (a
+// base64 body with padding in the middle decodes differently when a read
+// ends at the padding).
+func readFull(r io.Reader, b []byte, n int) ([]byte, error) {
+	lr := io.LimitedReader{R: r, N: int64(n)}
+	c := 4096 // bytes.Buffer's capacity
+	for {
+		if c-len(b) < bytes.MinRead {
+			c = max(len(b)+bytes.MinRead, 2*c)
+		}
+		if cap(b) < c {
+			b = slices.Grow(b, c-len(b))
+		}
+		k, err := lr.Read(b[len(b):c])
+		if k < 0 {
+			return b, errors.New("negative read")
+		}
+		b = b[:len(b)+k]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // toValidUTF8 reads undeclared 8-bit text as Latin-1, which is what old mail
@@ -434,10 +486,14 @@ func (p *parser) addText(text string, isHTML bool) {
 		p.extractHTML(text)
 		return
 	}
-	if p.plain.Len() > 0 {
-		p.plain.WriteByte('\n')
+	if p.plainLen > 0 {
+		p.plain = append(p.plain, "\n")
+		p.plainLen++
 	}
-	p.plain.WriteString(text)
+	if text != "" {
+		p.plain = append(p.plain, text)
+		p.plainLen += len(text)
+	}
 	for _, u := range findURLs(text) {
 		p.addLink(u, "", false)
 	}
@@ -473,9 +529,10 @@ func (p *parser) addLink(rawURL, text string, html bool) {
 // attachment records a non-text part and sniffs its real type.
 func (p *parser) attachment(e *message.Entity, declared, filename string) {
 	m := p.msg
-	head := make([]byte, maxSniffBytes)
-	n, err := io.ReadFull(e.Body, head)
-	head = head[:n]
+	hp := sniffBufs.Get().(*[maxSniffBytes]byte)
+	defer sniffBufs.Put(hp)
+	n, err := io.ReadFull(e.Body, hp[:])
+	head := hp[:n]
 	size := n
 	if err == nil {
 		k, err2 := io.Copy(io.Discard, io.LimitReader(e.Body, maxAttachmentCount))
@@ -501,6 +558,10 @@ func (p *parser) attachment(e *message.Entity, declared, filename string) {
 		}
 	}
 }
+
+// sniffBufs holds the buffers attachments are sniffed in (nothing of them is
+// kept).
+var sniffBufs = sync.Pool{New: func() any { return new([maxSniffBytes]byte) }}
 
 // splitHeader splits raw at the first empty line.
 func splitHeader(raw []byte) (hdr, body []byte) {

@@ -1,13 +1,17 @@
 package scoring
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/emersion/go-message"
 )
 
 // The straightforward first versions of functions that were later made
@@ -116,5 +120,103 @@ func FuzzScanWords(f *testing.F) {
 	lex := newLexicon()
 	f.Fuzz(func(t *testing.T, s string) {
 		checkScanWords(t, lex, s)
+	})
+}
+
+func refReadCapped(r io.Reader, n int, m *Message) string {
+	var buf bytes.Buffer
+	buf.Grow(4096)
+	_, err := buf.ReadFrom(io.LimitReader(r, int64(n)))
+	if err != nil {
+		m.problem("undecodable body (bad base64, quoted-printable or charset data)")
+	}
+	if buf.Len() >= n {
+		m.problem("part truncated")
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			m.problem("undecodable body (bad base64, quoted-printable or charset data)")
+		}
+	}
+	b := buf.Bytes()
+	if !utf8.Valid(b) {
+		b = toValidUTF8(b)
+	}
+	return string(b)
+}
+
+// checkReadCapped reads the body of raw (as a message entity, decoded) with
+// readCapped and the reference, with limit n, and compares.
+func checkReadCapped(t *testing.T, raw []byte, n int) {
+	t.Helper()
+	read := func(f func(io.Reader, int, *Message) string) (string, []string, bool) {
+		e, err := message.Read(bytes.NewReader(raw))
+		if e == nil {
+			_ = err
+			return "", nil, false
+		}
+		var m Message
+		return f(e.Body, n, &m), m.Problems, true
+	}
+	want, wantP, ok := read(refReadCapped)
+	if !ok {
+		return
+	}
+	got, gotP, _ := read(readCapped)
+	if got != want || !slices.Equal(gotP, wantP) {
+		t.Fatalf("readCapped(%q, %d) = %q %q, want %q %q", raw, n, got, gotP, want, wantP)
+	}
+}
+
+var readCappedSeeds = []string{
+	"Content-Type: text/plain\r\n\r\nhello",
+	"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ=\r\naGVsbG8*d29ybGQ=",
+	"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ\r\n",
+	"Content-Transfer-Encoding: quoted-printable\r\n\r\nh=C3=A9llo=\r\n w=ZZorld=",
+	"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nd=E9j=E0 \xff",
+	"Content-Type: text/plain; charset=x-unknown\r\n\r\nabc",
+	"Content-Type: text/plain; charset=shift_jis\r\nContent-Transfer-Encoding: base64\r\n\r\ngsCCooKkgqaCqA==",
+}
+
+func TestReadCappedMatchesReference(t *testing.T) {
+	big := "Content-Transfer-Encoding: base64\r\n\r\n" + strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\r\n", 5000)
+	for _, s := range append(readCappedSeeds, big, strings.Replace(big, "SU", "*!", 300)) {
+		for _, n := range []int{0, 1, 3, 100, 4096, 5000, maxTextPerPart} {
+			checkReadCapped(t, []byte(s), n)
+			// Also with a large pooled buffer.
+			bp := readBufs.Get().(*[]byte)
+			*bp = make([]byte, 0, 100_000)
+			readBufs.Put(bp)
+			checkReadCapped(t, []byte(s), n)
+		}
+	}
+}
+
+// A base64 body with padding in the middle decodes up to the padding, or on
+// past it when a read of the decoder happens to end there: readCapped must
+// read in the same sizes as the reference.
+func TestReadCappedPaddingInBase64(t *testing.T) {
+	for pos := 0; pos < 14000; pos += 4 {
+		var b strings.Builder
+		b.WriteString("Content-Transfer-Encoding: base64\r\n\r\n")
+		for i := 0; i < 16000; i += 4 {
+			if i == pos {
+				b.WriteString("QQ==")
+			} else {
+				b.WriteString("QUJD")
+			}
+			if i%76 == 72 {
+				b.WriteString("\r\n")
+			}
+		}
+		checkReadCapped(t, []byte(b.String()), maxTextPerPart)
+	}
+}
+
+func FuzzReadCapped(f *testing.F) {
+	for _, s := range readCappedSeeds {
+		f.Add([]byte(s), uint16(4096))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte, n uint16) {
+		checkReadCapped(t, raw, int(n))
+		checkReadCapped(t, raw, maxTextPerPart)
 	})
 }
