@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -23,14 +24,18 @@ import (
 // an idle budget costs nothing after a day. Memory per budget is bounded by
 // the bucket count plus the reservations in flight.
 type RedisCounter struct {
-	c       redis.UniversalClient
-	pipe    pipeliner
-	prefix  string
-	reserve *redis.Script
-	commit  *redis.Script
-	release *redis.Script
-	usage   *redis.Script
-	add     *redis.Script
+	c    redis.UniversalClient
+	pipe pipeliner
+	// keyCache maps a budget to its keys; keyCount bounds it.
+	keyCache sync.Map
+	keyCount atomic.Int64
+	boxed    atomic.Pointer[boxedArgs]
+	prefix   string
+	reserve  *redis.Script
+	commit   *redis.Script
+	release  *redis.Script
+	usage    *redis.Script
+	add      *redis.Script
 }
 
 var _ Counter = (*RedisCounter)(nil)
@@ -52,14 +57,32 @@ func NewRedisCounter(c redis.UniversalClient, prefix string) *RedisCounter {
 	}
 }
 
-// keys builds the one budget's keys; it is the only place key names are made.
+// keys returns the one budget's keys; it is the only place key names are
+// made. They are cached per budget (go-redis copies them, never changes
+// them), up to maxKeyCache budgets, then the cache starts over.
 func (rc *RedisCounter) keys(budget string) []string {
+	if k, ok := rc.keyCache.Load(budget); ok {
+		return k.([]string)
+	}
 	base := rc.prefix + "{" + budget + "}"
-	return []string{base + ":b", base + ":rd", base + ":rn", base + ":rp"}
+	k := []string{base + ":b", base + ":rd", base + ":rn", base + ":rp"}
+	if rc.keyCount.Add(1) > maxKeyCache {
+		rc.keyCache.Clear()
+		rc.keyCount.Store(1)
+	}
+	rc.keyCache.Store(budget, k)
+	return k
 }
 
-// ARGV shared by all scripts: now ms, window ms, bucket width ms, key TTL ms.
-// Reservations that expired are committed into the bucket of their expiry.
+const maxKeyCache = 100_000
+
+// boxedArgs holds the script arguments that only change with the Config,
+// already converted to interface values, so calls do not allocate them.
+type boxedArgs struct {
+	window, width int64
+	args          [2]any
+}
+
 const luaSettle = `
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
@@ -157,7 +180,15 @@ return result(1)
 
 func (rc *RedisCounter) args(r Request, extra ...any) []any {
 	ttl := r.Window + r.Bucket + max(r.Expires.Sub(r.Now), 0) + time.Minute
-	return append([]any{r.Now.UnixMilli(), r.Window.Milliseconds(), r.Bucket.Milliseconds(), ttl.Milliseconds()}, extra...)
+	w, b := r.Window.Milliseconds(), r.Bucket.Milliseconds()
+	box := rc.boxed.Load()
+	if box == nil || box.window != w || box.width != b {
+		box = &boxedArgs{window: w, width: b, args: [2]any{w, b}}
+		rc.boxed.Store(box)
+	}
+	a := make([]any, 4, 4+len(extra))
+	a[0], a[1], a[2], a[3] = r.Now.UnixMilli(), box.args[0], box.args[1], ttl.Milliseconds()
+	return append(a, extra...)
 }
 
 func (rc *RedisCounter) Reserve(ctx context.Context, r Request) (Usage, bool, error) {
