@@ -28,8 +28,9 @@ func (p *parser) extractHTML(src string) {
 		hidDepth   int
 		inLink     bool
 		linkHref   string
-		linkText   strings.Builder
+		linkText   []byte
 		out        = &p.html
+		attrs      tagAttrs
 		// Colours set by enclosing elements, innermost last, for text
 		// coloured like its background.
 		paints []paint
@@ -37,29 +38,34 @@ func (p *parser) extractHTML(src string) {
 	if out.Len() > 0 {
 		out.WriteByte('\n')
 	}
+	out.Grow(len(src) / 2) // the visible text is usually less
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
 			if inLink {
-				p.addLink(linkHref, linkText.String(), true)
+				p.addLink(linkHref, string(linkText), true)
 			}
 			return
 		case html.TextToken:
 			if skipDepth > 0 {
 				continue
 			}
-			t := html.UnescapeString(string(z.Raw()))
+			// The text, unescaped; without entities it is the raw bytes.
+			t := z.Raw()
+			if bytes.IndexByte(t, '&') >= 0 {
+				t = []byte(html.UnescapeString(string(t)))
+			}
 			if hidDepth > 0 || paintHidden(paints) {
 				if p.hidden.Len() < maxTextPerPart {
-					p.hidden.WriteString(t)
+					p.hidden.Write(t)
 					p.hidden.WriteByte(' ')
 				}
 				continue
 			}
-			out.WriteString(t)
-			if inLink && linkText.Len() < 1000 {
-				linkText.WriteString(t)
+			out.Write(t)
+			if inLink && len(linkText) < 1000 {
+				linkText = append(linkText, t...)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
 			name, hasAttr := z.TagName()
@@ -82,26 +88,13 @@ func (p *parser) extractHTML(src string) {
 					}
 				}
 				if a == atom.A && inLink {
-					p.addLink(linkHref, linkText.String(), true)
+					p.addLink(linkHref, string(linkText), true)
 					inLink = false
 				}
 				if isBlock(a) {
 					out.WriteByte('\n')
 				}
 				continue
-			}
-			var attrs map[string]string
-			if hasAttr {
-				attrs = make(map[string]string, 4)
-				for {
-					k, v, more := z.TagAttr()
-					if len(attrs) < 16 {
-						attrs[string(k)] = string(v)
-					}
-					if !more {
-						break
-					}
-				}
 			}
 			if skipDepth > 0 {
 				if a == skipTag && tt == html.StartTagToken {
@@ -115,32 +108,41 @@ func (p *parser) extractHTML(src string) {
 					skipTag, skipDepth = a, 1
 				}
 				continue
+			}
+			// The attributes, where something below reads them.
+			attrs.reset()
+			if hasAttr && (a == atom.Img || a == atom.Area || tt == html.StartTagToken && !isVoid(a)) {
+				attrs.read(z)
+			}
+			switch a {
 			case atom.Br, atom.Hr:
 				out.WriteByte('\n')
 			case atom.A:
 				if inLink {
-					p.addLink(linkHref, linkText.String(), true)
+					p.addLink(linkHref, string(linkText), true)
 				}
 				inLink, linkHref = false, ""
-				linkText.Reset()
-				if href := strings.TrimSpace(attrs["href"]); href != "" && tt == html.StartTagToken {
+				linkText = linkText[:0]
+				if href := strings.TrimSpace(attrs.href); href != "" && tt == html.StartTagToken {
 					inLink, linkHref = true, href
 				}
 			case atom.Img:
 				if len(p.msg.Images) < maxImages {
-					w, h := attrs["width"], attrs["height"]
+					w, h := attrs.width, attrs.height
 					tiny := (w == "1" || w == "0") && (h == "1" || h == "0")
-					p.msg.Images = append(p.msg.Images, Image{Src: attrs["src"], Tiny: tiny})
+					p.msg.Images = append(p.msg.Images, Image{Src: attrs.src, Tiny: tiny})
 				}
-				if alt := attrs["alt"]; alt != "" && hidDepth == 0 {
-					out.WriteString(" " + alt + " ")
+				if alt := attrs.alt; alt != "" && hidDepth == 0 {
+					out.WriteByte(' ')
+					out.WriteString(alt)
+					out.WriteByte(' ')
 				}
-				if inLink && attrs["src"] != "" {
-					linkText.WriteString(" ")
+				if inLink && attrs.src != "" {
+					linkText = append(linkText, ' ')
 				}
 			case atom.Area:
-				if href := attrs["href"]; href != "" {
-					p.addLink(href, attrs["alt"], true)
+				if href := attrs.href; href != "" {
+					p.addLink(href, attrs.alt, true)
 				}
 			}
 			if isBlock(a) {
@@ -151,19 +153,89 @@ func (p *parser) extractHTML(src string) {
 					if a == hiddenTag && (a != 0 || string(name) == hiddenName) {
 						hidDepth++
 					}
-				} else if attrs != nil && isHiddenStyle(attrs) {
+				} else if attrs.has && isHiddenStyle(&attrs) {
 					hiddenTag, hiddenName, hidDepth = a, string(name), 1
 				}
 				if isBlock(a) {
 					paints = dropInline(paints, a)
 				}
-				if pt, ok := paintOf(a, attrs); ok && len(paints) < 64 {
+				if pt, ok := paintOf(a, &attrs); ok && len(paints) < 64 {
 					paints = append(paints, pt)
 				} else if n := len(paints); n > 0 && paints[n-1].tag == a {
 					paints[n-1].depth++ // same element nested inside: its end is not ours
 				}
 			}
 		}
+	}
+}
+
+// tagAttrs holds the attributes of one tag that extractHTML reads, as a map
+// of attribute names to values would that keeps the first 16 distinct names
+// (a later value of a name replaces the earlier one, until 16 names are
+// kept), without allocating for the names it does not read.
+type tagAttrs struct {
+	has   bool // the tag has attributes and they were read
+	n     int  // distinct names kept
+	names [16][]byte
+
+	hidden bool // the hidden attribute is there
+	href, src, alt, width, height, size, style,
+	color, bgcolor, class, background string
+}
+
+func (t *tagAttrs) reset() { *t = tagAttrs{} }
+
+// read reads the attributes of the tag z is at.
+func (t *tagAttrs) read(z *html.Tokenizer) {
+	t.has = true
+	for {
+		k, v, more := z.TagAttr() // k and v are fresh copies
+		if t.n < len(t.names) {
+			known := false
+			for _, q := range t.names[:t.n] {
+				if bytes.Equal(q, k) {
+					known = true
+					break
+				}
+			}
+			if !known {
+				t.names[t.n] = k
+				t.n++
+			}
+			t.set(k, v)
+		}
+		if !more {
+			return
+		}
+	}
+}
+
+func (t *tagAttrs) set(k, v []byte) {
+	switch string(k) {
+	case "hidden":
+		t.hidden = true
+	case "href":
+		t.href = string(v)
+	case "src":
+		t.src = string(v)
+	case "alt":
+		t.alt = string(v)
+	case "width":
+		t.width = string(v)
+	case "height":
+		t.height = string(v)
+	case "size":
+		t.size = string(v)
+	case "style":
+		t.style = string(v)
+	case "color":
+		t.color = string(v)
+	case "bgcolor":
+		t.bgcolor = string(v)
+	case "class":
+		t.class = string(v)
+	case "background":
+		t.background = string(v)
 	}
 }
 
@@ -186,14 +258,14 @@ func isBlock(a atom.Atom) bool {
 // isHiddenStyle reports whether an element's attributes make it invisible to a
 // reader: display:none, visibility:hidden, a zero/one-pixel font, the hidden
 // attribute, or zero opacity.
-func isHiddenStyle(attrs map[string]string) bool {
-	if _, ok := attrs["hidden"]; ok {
+func isHiddenStyle(attrs *tagAttrs) bool {
+	if attrs.hidden {
 		return true
 	}
-	if attrs["size"] == "0" || attrs["size"] == "-7" { // <font size=0>
+	if attrs.size == "0" || attrs.size == "-7" { // <font size=0>
 		return true
 	}
-	st := attrs["style"]
+	st := attrs.style
 	if st == "" {
 		return false
 	}
@@ -220,21 +292,21 @@ type paint struct {
 
 // paintOf returns the colours an element sets: color (font) or the color
 // style; bgcolor, or background(-color) in its style.
-func paintOf(a atom.Atom, attrs map[string]string) (paint, bool) {
-	if attrs == nil || a == 0 {
+func paintOf(a atom.Atom, attrs *tagAttrs) (paint, bool) {
+	if !attrs.has || a == 0 {
 		return paint{}, false
 	}
-	p := paint{tag: a, classed: attrs["class"] != "" || attrs["background"] != ""}
-	if c, ok := parseColour(attrs["color"]); ok {
+	p := paint{tag: a, classed: attrs.class != "" || attrs.background != ""}
+	if c, ok := parseColour(attrs.color); ok {
 		p.fg, p.hasFg = c, true
-	} else if v, ok := styleProp(attrs["style"], "color"); ok {
+	} else if v, ok := styleProp(attrs.style, "color"); ok {
 		p.fg, p.hasFg = parseColour(v)
 	}
-	if c, ok := parseColour(attrs["bgcolor"]); ok {
+	if c, ok := parseColour(attrs.bgcolor); ok {
 		p.bg, p.hasBg = c, true
 	} else {
 		for _, k := range []string{"background-color", "background"} {
-			if v, ok := styleProp(attrs["style"], k); ok {
+			if v, ok := styleProp(attrs.style, k); ok {
 				if p.bg, p.hasBg = parseColour(v); p.hasBg {
 					break
 				}

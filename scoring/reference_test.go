@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // The straightforward first versions of functions that were later made
@@ -218,5 +221,252 @@ func FuzzReadCapped(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte, n uint16) {
 		checkReadCapped(t, raw, int(n))
 		checkReadCapped(t, raw, maxTextPerPart)
+	})
+}
+
+// refExtractHTML is extractHTML as first written (attributes in a map).
+func (p *parser) refExtractHTML(src string) {
+	z := html.NewTokenizerFragment(strings.NewReader(src), "")
+	z.SetMaxBuf(0)
+	var (
+		skipTag    atom.Atom // script, style, head, title...: dropped
+		skipDepth  int
+		hiddenTag  atom.Atom // an element styled invisible
+		hiddenName string
+		hidDepth   int
+		inLink     bool
+		linkHref   string
+		linkText   strings.Builder
+		out        = &p.html
+		// Colours set by enclosing elements, innermost last, for text
+		// coloured like its background.
+		paints []paint
+	)
+	if out.Len() > 0 {
+		out.WriteByte('\n')
+	}
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			if inLink {
+				p.addLink(linkHref, linkText.String(), true)
+			}
+			return
+		case html.TextToken:
+			if skipDepth > 0 {
+				continue
+			}
+			t := html.UnescapeString(string(z.Raw()))
+			if hidDepth > 0 || paintHidden(paints) {
+				if p.hidden.Len() < maxTextPerPart {
+					p.hidden.WriteString(t)
+					p.hidden.WriteByte(' ')
+				}
+				continue
+			}
+			out.WriteString(t)
+			if inLink && linkText.Len() < 1000 {
+				linkText.WriteString(t)
+			}
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			if tt == html.EndTagToken {
+				if skipDepth > 0 && a == skipTag {
+					skipDepth--
+				}
+				if hidDepth > 0 && a == hiddenTag && (a != 0 || string(name) == hiddenName) {
+					hidDepth--
+				}
+				if isBlock(a) {
+					paints = dropInline(paints, a)
+				}
+				if n := len(paints); n > 0 && a != 0 && paints[n-1].tag == a {
+					if paints[n-1].depth > 0 {
+						paints[n-1].depth--
+					} else {
+						paints = paints[:n-1]
+					}
+				}
+				if a == atom.A && inLink {
+					p.addLink(linkHref, linkText.String(), true)
+					inLink = false
+				}
+				if isBlock(a) {
+					out.WriteByte('\n')
+				}
+				continue
+			}
+			var attrs map[string]string
+			if hasAttr {
+				attrs = make(map[string]string, 4)
+				for {
+					k, v, more := z.TagAttr()
+					if len(attrs) < 16 {
+						attrs[string(k)] = string(v)
+					}
+					if !more {
+						break
+					}
+				}
+			}
+			if skipDepth > 0 {
+				if a == skipTag && tt == html.StartTagToken {
+					skipDepth++
+				}
+				continue
+			}
+			switch a {
+			case atom.Script, atom.Style, atom.Head, atom.Title, atom.Noscript, atom.Template, atom.Object, atom.Iframe:
+				if tt == html.StartTagToken {
+					skipTag, skipDepth = a, 1
+				}
+				continue
+			case atom.Br, atom.Hr:
+				out.WriteByte('\n')
+			case atom.A:
+				if inLink {
+					p.addLink(linkHref, linkText.String(), true)
+				}
+				inLink, linkHref = false, ""
+				linkText.Reset()
+				if href := strings.TrimSpace(attrs["href"]); href != "" && tt == html.StartTagToken {
+					inLink, linkHref = true, href
+				}
+			case atom.Img:
+				if len(p.msg.Images) < maxImages {
+					w, h := attrs["width"], attrs["height"]
+					tiny := (w == "1" || w == "0") && (h == "1" || h == "0")
+					p.msg.Images = append(p.msg.Images, Image{Src: attrs["src"], Tiny: tiny})
+				}
+				if alt := attrs["alt"]; alt != "" && hidDepth == 0 {
+					out.WriteString(" " + alt + " ")
+				}
+				if inLink && attrs["src"] != "" {
+					linkText.WriteString(" ")
+				}
+			case atom.Area:
+				if href := attrs["href"]; href != "" {
+					p.addLink(href, attrs["alt"], true)
+				}
+			}
+			if isBlock(a) {
+				out.WriteByte('\n')
+			}
+			if tt == html.StartTagToken && !isVoid(a) {
+				if hidDepth > 0 {
+					if a == hiddenTag && (a != 0 || string(name) == hiddenName) {
+						hidDepth++
+					}
+				} else if attrs != nil && refIsHiddenStyle(attrs) {
+					hiddenTag, hiddenName, hidDepth = a, string(name), 1
+				}
+				if isBlock(a) {
+					paints = dropInline(paints, a)
+				}
+				if pt, ok := refPaintOf(a, attrs); ok && len(paints) < 64 {
+					paints = append(paints, pt)
+				} else if n := len(paints); n > 0 && paints[n-1].tag == a {
+					paints[n-1].depth++ // same element nested inside: its end is not ours
+				}
+			}
+		}
+	}
+}
+
+func refIsHiddenStyle(attrs map[string]string) bool {
+	if _, ok := attrs["hidden"]; ok {
+		return true
+	}
+	if attrs["size"] == "0" || attrs["size"] == "-7" { // <font size=0>
+		return true
+	}
+	st := attrs["style"]
+	if st == "" {
+		return false
+	}
+	st = strings.ToLower(strings.ReplaceAll(st, " ", ""))
+	for _, bad := range []string{"display:none", "visibility:hidden", "font-size:0", "font-size:1px", "opacity:0;", "max-height:0", "height:0;overflow:hidden"} {
+		if strings.Contains(st, bad) {
+			if bad == "font-size:0" && (strings.Contains(st, "font-size:0.") || strings.Contains(st, "font-size:0,")) {
+				continue
+			}
+			return true
+		}
+	}
+	return strings.HasSuffix(st, "opacity:0")
+}
+func refPaintOf(a atom.Atom, attrs map[string]string) (paint, bool) {
+	if attrs == nil || a == 0 {
+		return paint{}, false
+	}
+	p := paint{tag: a, classed: attrs["class"] != "" || attrs["background"] != ""}
+	if c, ok := parseColour(attrs["color"]); ok {
+		p.fg, p.hasFg = c, true
+	} else if v, ok := styleProp(attrs["style"], "color"); ok {
+		p.fg, p.hasFg = parseColour(v)
+	}
+	if c, ok := parseColour(attrs["bgcolor"]); ok {
+		p.bg, p.hasBg = c, true
+	} else {
+		for _, k := range []string{"background-color", "background"} {
+			if v, ok := styleProp(attrs["style"], k); ok {
+				if p.bg, p.hasBg = parseColour(v); p.hasBg {
+					break
+				}
+			}
+		}
+	}
+	return p, p.hasFg || p.hasBg
+}
+
+// checkExtractHTML runs extractHTML and the reference on src and compares
+// what they found.
+func checkExtractHTML(t *testing.T, src string) {
+	t.Helper()
+	got, want := &parser{msg: &Message{}}, &parser{msg: &Message{}}
+	got.extractHTML(src)
+	want.refExtractHTML(src)
+	if got.html.String() != want.html.String() || got.hidden.String() != want.hidden.String() ||
+		!reflect.DeepEqual(got.msg, want.msg) {
+		t.Fatalf("extractHTML(%q):\n%q %q %+v\nwant\n%q %q %+v", src, got.html.String(), got.hidden.String(), got.msg,
+			want.html.String(), want.hidden.String(), want.msg)
+	}
+}
+
+var extractHTMLSeeds = []string{
+	`<p>Hello &amp; welcome</p><a href="https://x.example/a?b=1&amp;c=2">click <b>here</b><img src="i.png" alt="pic"></a>`,
+	`<div style="display:none">hidden</div><font color=white>white</font><table bgcolor="#000"><tr><td><font color="#010101">dark</font></td></tr></table>`,
+	`<img a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12 m=13 n=14 o=15 src=sixteenth.png alt=seventeenth>`,
+	`<a href=x a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12 m=13 n=14 o=15 p=16 href=https://late.example>t</a>`,
+	`<a href="https://one.example" href="https://two.example">dup</a><area href="http://1.2.3.4/" alt="map"><img width=1 height=1 src=t.gif>`,
+	`<span hidden>h</span><font size=0>tiny</font><p style="color: #fff; background: #fefefe">pale</p><x-y hidden>custom</x-y>after`,
+	`<script>var a="<a href=x>";</script><style>p{}</style><title>t</title>text<br/><img/src=x alt=y/>`,
+}
+
+func TestExtractHTMLMatchesReference(t *testing.T) {
+	for _, s := range extractHTMLSeeds {
+		checkExtractHTML(t, s)
+	}
+	files, _ := filepath.Glob("testdata/*.eml")
+	for _, f := range files {
+		checkExtractHTML(t, string(readTestdata(t, filepath.Base(f))))
+	}
+	if corpusDirOrEmpty() != "" {
+		for _, m := range loadCorpus(t) {
+			if bytes.Contains(m.Raw, []byte("<")) {
+				checkExtractHTML(t, string(m.Raw))
+			}
+		}
+	}
+}
+
+func FuzzExtractHTML(f *testing.F) {
+	for _, s := range extractHTMLSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkExtractHTML(t, s)
 	})
 }
