@@ -315,3 +315,36 @@ func TestRedisQueuedSettleErrors(t *testing.T) {
 	}
 	t.Logf("%d of the 100 failed settlements were synchronous", syncFailed)
 }
+
+// TestRedisKeyTTLsAfterSettle: Commit refreshes only the bucket hash's TTL
+// and Release none, yet every key a budget has keeps a TTL just over a day
+// (what it holds leaves the window, or expires, before it does).
+func TestRedisKeyTTLsAfterSettle(t *testing.T) {
+	ctx := context.Background()
+	c := redisClient(t)
+	db := testenv.SQLite(t)
+	prefix := testenv.RedisPrefix(t)
+	clk := newClock()
+	m := quota.NewManager(db, quota.NewRedisCounter(c, prefix), testConfig(), nil, clk.Now)
+	addTenant(t, db, m, "slot", "paid")
+	r1 := mustReserve(t, m, "slot", 2)
+	if err := r1.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkKeyTTLs(t, c, prefix)
+	r2, r3 := mustReserve(t, m, "slot", 1), mustReserve(t, m, "slot", 1)
+	clk.Advance(5 * time.Minute)
+	if err := r2.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r3.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustReserve(t, m, "slot", 1)
+	if n := checkKeyTTLs(t, c, prefix); n != 4 {
+		t.Fatalf("%d keys, want the 4 keys of one budget", n)
+	}
+	if st := mustStatus(t, m, "slot"); st.Used != 4 {
+		t.Fatalf("status %+v, want 2+1 committed and 1 pending", st)
+	}
+}

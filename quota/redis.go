@@ -20,8 +20,12 @@ import (
 //	<prefix>{<budget>}:rn  hash  reservation id → recipients
 //	<prefix>{<budget>}:rp  string  total pending recipients
 //
-// Every script refreshes the keys' TTL to Window+Bucket+ReservationTTL, so
-// an idle budget costs nothing after a day. Memory per budget is bounded by
+// A script that adds to a key refreshes its TTL to Window+Bucket(+the
+// reservation's TTL)+1 min: Reserve the three reservation keys, Commit and
+// Add the bucket hash, settling expired reservations all four; Release only
+// removes and touches none. So every key outlives what it holds (a bucket
+// leaves the window by then, a reservation expires), and an idle budget
+// costs nothing after a day. Memory per budget is bounded by
 // the bucket count plus the reservations in flight.
 type RedisCounter struct {
 	c    redis.UniversalClient
@@ -89,8 +93,8 @@ local window = tonumber(ARGV[2])
 local width = tonumber(ARGV[3])
 local keyttl = tonumber(ARGV[4])
 local function bucket(t) return string.format('%d', t - (t % width)) end
-local function touch()
-  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], keyttl) end
+local function touch(first, last)
+  for i = first, last do redis.call('PEXPIRE', KEYS[i], keyttl) end
 end
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES')
 for i = 1, #expired, 2 do
@@ -103,7 +107,7 @@ for i = 1, #expired, 2 do
   redis.call('HDEL', KEYS[3], id)
   redis.call('ZREM', KEYS[2], id)
 end
-if #expired > 0 then touch() end
+if #expired > 0 then touch(1, 4) end
 `
 
 // Sums the buckets still in the window and drops the others.
@@ -141,7 +145,7 @@ end
 redis.call('ZADD', KEYS[2], tonumber(ARGV[8]), ARGV[7])
 redis.call('HSET', KEYS[3], ARGV[7], n)
 redis.call('INCRBY', KEYS[4], n)
-touch()
+touch(2, 4)
 return {1, committed, pending}
 `
 
@@ -153,7 +157,7 @@ redis.call('HDEL', KEYS[3], ARGV[5])
 redis.call('ZREM', KEYS[2], ARGV[5])
 redis.call('DECRBY', KEYS[4], n)
 redis.call('HINCRBY', KEYS[1], bucket(now), n)
-touch()
+touch(1, 1)
 return 1
 `
 
@@ -163,14 +167,13 @@ if n == 0 then return 0 end
 redis.call('HDEL', KEYS[3], ARGV[5])
 redis.call('ZREM', KEYS[2], ARGV[5])
 redis.call('DECRBY', KEYS[4], n)
-touch()
 return 1
 `
 
 // ARGV[5] n; ARGV[1] (now) is the time the recipients were sent.
 const luaAdd = `
 redis.call('HINCRBY', KEYS[1], bucket(now), tonumber(ARGV[5]))
-touch()
+touch(1, 1)
 return 1
 `
 
