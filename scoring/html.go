@@ -448,6 +448,12 @@ func stripTags(s string) string {
 func findURLs(text string) []string {
 	var out []string
 	for i := 0; i < len(text) && len(out) < maxLinks; i++ {
+		for i < len(text) && !urlCandidate[text[i]] {
+			i++ // fast over bytes that start nothing
+		}
+		if i == len(text) {
+			break
+		}
 		start := -1
 		switch c := text[i]; {
 		case c == ':' && strings.HasPrefix(text[i:], "://"):
@@ -476,6 +482,10 @@ func findURLs(text string) []string {
 	}
 	return out
 }
+
+// urlCandidate marks the bytes findURLs looks at: ':' of "://" and the 'w'
+// of "www.".
+var urlCandidate = [256]bool{':': true, 'w': true, 'W': true}
 
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'

@@ -1,17 +1,54 @@
 package scoring
 
+import "slices"
+
 // lexicon matches word sequences (by token hash, so matching costs one map
 // lookup per word of the message) against phrase lists by category.
 type lexicon struct {
-	byFirst map[uint32][]phrase
-	leet    map[uint32]string // words worth disguising, for the l33t check
+	// firstBits has bit h&firstMask set for the hash h of every phrase's
+	// first word: most words of a message are no phrase's first, and the
+	// bit says so before the map is asked.
+	firstBits [(firstMask + 1) / 64]uint64
+	byFirst   map[uint32][]phrase
+	leet      map[uint32]string // words worth disguising, for the l33t check
 }
 
+const firstMask = 1<<15 - 1
+
 type phrase struct {
-	cat    string
+	cat    int
 	text   string
 	hashes []uint32
 }
+
+// Lexicon categories, as indexes of lexHits.
+const (
+	catInvestment = iota
+	catCrypto
+	catLottery
+	catPharma
+	catAdult
+	catMarketing
+	catPhishing
+	catUrgency
+	catMoney
+	numCats
+)
+
+var catNames = [numCats]string{"investment", "crypto", "lottery", "pharma", "adult", "marketing", "phishing", "urgency", "money"}
+
+func catIndex(name string) int {
+	for i, n := range catNames {
+		if n == name {
+			return i
+		}
+	}
+	panic("scoring: unknown lexicon category " + name)
+}
+
+// lexHits are the distinct phrases found, by category, in order of
+// appearance.
+type lexHits [numCats][]string
 
 // Lexicon categories. Each becomes a signal "lexicon_<cat>" except urgency and
 // money, which have their own signals.
@@ -84,7 +121,8 @@ var leetTargets = []string{
 func newLexicon() *lexicon {
 	l := &lexicon{byFirst: map[uint32][]phrase{}, leet: map[uint32]string{}}
 	var t tokenizer
-	for cat, list := range lexiconPhrases {
+	for name, list := range lexiconPhrases {
+		cat := catIndex(name)
 		for _, p := range list {
 			var hs []uint32
 			t.each(p, func(tok []byte, _ string) { hs = append(hs, hashBytes('w', tok)) })
@@ -94,6 +132,7 @@ func newLexicon() *lexicon {
 				continue
 			}
 			l.byFirst[hs[0]] = append(l.byFirst[hs[0]], phrase{cat: cat, text: p, hashes: hs})
+			l.firstBits[hs[0]&firstMask/64] |= 1 << (hs[0] & 63)
 		}
 	}
 	for _, w := range leetTargets {
@@ -103,10 +142,12 @@ func newLexicon() *lexicon {
 }
 
 // match returns, per category, the distinct phrases found in the word hashes.
-func (l *lexicon) match(words []uint32) map[string][]string {
-	var hits map[string][]string
-	var seen map[string]bool
+func (l *lexicon) match(words []uint32) lexHits {
+	var hits lexHits
 	for i, h := range words {
+		if l.firstBits[h&firstMask/64]&(1<<(h&63)) == 0 {
+			continue
+		}
 		for _, p := range l.byFirst[h] {
 			if i+len(p.hashes) > len(words) {
 				continue
@@ -118,15 +159,7 @@ func (l *lexicon) match(words []uint32) map[string][]string {
 					break
 				}
 			}
-			if !ok {
-				continue
-			}
-			if hits == nil {
-				hits = map[string][]string{}
-				seen = map[string]bool{}
-			}
-			if key := p.cat + "\x00" + p.text; !seen[key] {
-				seen[key] = true
+			if ok && !slices.Contains(hits[p.cat], p.text) {
 				hits[p.cat] = append(hits[p.cat], p.text)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -468,5 +469,148 @@ func FuzzExtractHTML(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		checkExtractHTML(t, s)
+	})
+}
+
+// refDedup is featurizer.dedup as first written: sort hash<<32|position.
+func refDedup(fs []feat) []feat {
+	keys := make([]uint64, len(fs))
+	for i, ft := range fs {
+		keys[i] = uint64(ft.h)<<32 | uint64(i)
+	}
+	slices.Sort(keys)
+	var out []feat
+	for i, k := range keys {
+		if i > 0 && k>>32 == keys[i-1]>>32 {
+			continue
+		}
+		out = append(out, fs[uint32(k)])
+	}
+	return out
+}
+
+// TestDedupMatchesReference runs one featurizer (its buffers reused, as in
+// the pool) over feature lists of many sizes and hash spreads.
+func TestDedupMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var f featurizer
+	srcs := []string{"a", "b", "c", ""}
+	for round := range 3000 {
+		n := rng.IntN(3000)
+		if round%3 == 0 {
+			n = rng.IntN(100)
+		}
+		distinct := 1 + rng.IntN(n+1)
+		pool := make([]uint32, distinct)
+		for i := range pool {
+			switch round % 4 {
+			case 0:
+				pool[i] = rng.Uint32()
+			case 1:
+				pool[i] = rng.Uint32() & 0xff // one radix pass only
+			case 2:
+				pool[i] = rng.Uint32() &^ 0xffff00 // passes skipped in the middle
+			default:
+				pool[i] = uint32(rng.IntN(3)) << 30
+			}
+		}
+		fs := make([]feat, n)
+		for i := range fs {
+			fs[i] = feat{pool[rng.IntN(distinct)], srcs[rng.IntN(len(srcs))]}
+		}
+		want := refDedup(fs)
+		f.feats = append(f.feats[:0], fs...)
+		got := f.dedup()
+		if !slices.Equal(got, want) {
+			t.Fatalf("round %d (n %d): dedup differs", round, n)
+		}
+	}
+}
+
+func refHashPair(a, b uint32) uint32 {
+	h := uint32(fnvOffset)
+	h = (h ^ uint32(nsBigram)) * fnvPrime
+	for _, x := range [2]uint32{a, b} {
+		for i := 0; i < 4; i++ {
+			h = (h ^ (x & 0xff)) * fnvPrime
+			x >>= 8
+		}
+	}
+	return h
+}
+
+func TestHashPairMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		a, b := rng.Uint32(), rng.Uint32()
+		if hashPair(a, b) != refHashPair(a, b) {
+			t.Fatalf("hashPair(%d, %d)", a, b)
+		}
+	}
+}
+
+func refFindURLs(text string) []string {
+	var out []string
+	for i := 0; i < len(text) && len(out) < maxLinks; i++ {
+		start := -1
+		switch c := text[i]; {
+		case c == ':' && strings.HasPrefix(text[i:], "://"):
+			switch {
+			case i >= 5 && strings.EqualFold(text[i-5:i], "https") && (i == 5 || !isWordByte(text[i-6])):
+				start = i - 5
+			case i >= 4 && strings.EqualFold(text[i-4:i], "http") && (i == 4 || !isWordByte(text[i-5])):
+				start = i - 4
+			}
+		case (c == 'w' || c == 'W') && len(text)-i > 4 && strings.EqualFold(text[i:i+4], "www.") &&
+			(i == 0 || !isWordByte(text[i-1]) && text[i-1] != '/' && text[i-1] != '.'):
+			start = i
+		}
+		if start < 0 {
+			continue
+		}
+		end := i
+		for end < len(text) && !isURLStop(text[end]) {
+			end++
+		}
+		u := strings.TrimRight(text[start:end], ".,;:!?)]}'\"")
+		if len(u) > 8 {
+			out = append(out, u)
+		}
+		i = end
+	}
+	return out
+}
+
+var findURLsSeeds = []string{
+	"see http://a.example/x, https://b.example/y. www.c.example and WWW.D.EXAMPLE/z",
+	"xhttp://no.example ahttps://no.example /www.no.example .www.no.example https://",
+	"http://a.example/http://b.example www.www.example w ww www. wwww.example",
+}
+
+func checkFindURLs(t *testing.T, s string) {
+	t.Helper()
+	if got, want := findURLs(s), refFindURLs(s); !slices.Equal(got, want) {
+		t.Fatalf("findURLs(%q) = %q, want %q", s, got, want)
+	}
+}
+
+func TestFindURLsMatchesReference(t *testing.T) {
+	for _, s := range findURLsSeeds {
+		checkFindURLs(t, s)
+	}
+	checkFindURLs(t, strings.Repeat("http://x.example/ ", 600))
+	if corpusDirOrEmpty() != "" {
+		for _, m := range loadCorpus(t) {
+			checkFindURLs(t, string(m.Raw))
+		}
+	}
+}
+
+func FuzzFindURLs(f *testing.F) {
+	for _, s := range findURLsSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkFindURLs(t, s)
 	})
 }

@@ -16,7 +16,7 @@ type analysis struct {
 	m    *Message
 	text string // visible text (plain, then HTML)
 	// Lexicon hits by category (subject and body).
-	hits map[string][]string
+	hits lexHits
 	// Body words and letters.
 	words, letters, upper  int
 	subjLetters, subjUpper int
@@ -107,7 +107,9 @@ func (a *analysis) scanWords(s string, lex *lexicon) (letters, upper int) {
 			}
 		}
 		if space {
-			if start >= 0 && i-start <= 40 {
+			// Only words with digits, symbols, zero-width characters or
+			// Cyrillic/Greek can be money amounts or obfuscated.
+			if start >= 0 && i-start <= 40 && (digits > 0 || special || zw > 0 || other > 0) {
 				a.word(s[start:i], lex, latin, other, digits, wordLetters, zw, special)
 			}
 			start = -1
@@ -351,7 +353,8 @@ func truncate(s string, n int) string {
 }
 
 // lexSignal weighs distinct phrase hits of one category: per hit, up to max.
-func lexSignal(cat, what string, per, maxW float64) func(*analysis) (float64, string) {
+func lexSignal(name, what string, per, maxW float64) func(*analysis) (float64, string) {
+	cat := catIndex(name)
 	return func(a *analysis) (float64, string) {
 		hits := a.hits[cat]
 		if len(hits) == 0 {
@@ -366,11 +369,11 @@ func lexSignal(cat, what string, per, maxW float64) func(*analysis) (float64, st
 }
 
 func sigMoney(a *analysis) (float64, string) {
-	n := len(a.hits["money"]) + len(a.moneyAmounts)
+	n := len(a.hits[catMoney]) + len(a.moneyAmounts)
 	if n < 3 {
 		return 0, ""
 	}
-	items := append(slices.Clone(a.moneyAmounts), a.hits["money"]...)
+	items := append(slices.Clone(a.moneyAmounts), a.hits[catMoney]...)
 	return min(0.3*float64(n), 2), "money talk: " + quoteList(items, 6)
 }
 
@@ -782,7 +785,7 @@ func sigBulkNoUnsubscribe(a *analysis) (float64, string) {
 	switch {
 	case a.m.Precedence == "bulk" || a.m.Precedence == "list" || a.m.Precedence == "junk":
 		why = "Precedence: " + a.m.Precedence
-	case len(a.hits["marketing"]) > 0 && containsAny(a.hits["marketing"], "to be removed", "remove from list", "you are receiving this", "email addresses", "bulk email"):
+	case len(a.hits[catMarketing]) > 0 && containsAny(a.hits[catMarketing], "to be removed", "remove from list", "you are receiving this", "email addresses", "bulk email"):
 		why = "the text talks of removal from a mailing list"
 	case a.m.HasHTML && countHTMLLinks(a.m) >= 5 && strings.Contains(strings.ToLower(a.text), "unsubscribe"):
 		why = "newsletter-style HTML with an unsubscribe link in the body"

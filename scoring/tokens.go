@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode"
@@ -65,12 +66,14 @@ func hashBytes(ns byte, s []byte) uint32 {
 func hashPair(a, b uint32) uint32 {
 	h := uint32(fnvOffset)
 	h = (h ^ uint32(nsBigram)) * fnvPrime
-	for _, x := range [2]uint32{a, b} {
-		for i := 0; i < 4; i++ {
-			h = (h ^ (x & 0xff)) * fnvPrime
-			x >>= 8
-		}
-	}
+	h = (h ^ a&0xff) * fnvPrime
+	h = (h ^ a>>8&0xff) * fnvPrime
+	h = (h ^ a>>16&0xff) * fnvPrime
+	h = (h ^ a>>24) * fnvPrime
+	h = (h ^ b&0xff) * fnvPrime
+	h = (h ^ b>>8&0xff) * fnvPrime
+	h = (h ^ b>>16&0xff) * fnvPrime
+	h = (h ^ b>>24) * fnvPrime
 	return h
 }
 
@@ -203,6 +206,7 @@ type featurizer struct {
 	out   []feat
 	keys  []uint64
 	tmp   []uint64
+	set   []uint64
 	// For Score (scoreFeatures): the lexicon's word hashes, the fingerprint.
 	hs []uint32
 	fp fpAcc
@@ -354,27 +358,50 @@ func (f *featurizer) rest(m *Message) {
 // dedup sorts the features by hash and drops repeated ones; the first
 // spelling of a feature names it.
 func (f *featurizer) dedup() []feat {
-	// Sort hash<<32|position as plain integers: a stable radix sort on the
-	// hash (or, for a few, a comparison sort), so that equal hashes stay in
-	// the order they came.
-	f.keys = f.keys[:0]
-	for i, ft := range f.feats {
-		f.keys = append(f.keys, uint64(ft.h)<<32|uint64(i))
+	// Keep the first of each hash (an open-addressing set of hash<<32 |
+	// position+1), then sort the distinct ones by hash: text repeats its
+	// words, and the set costs less than sorting them all.
+	n := len(f.feats)
+	size := 64
+	for size < 2*n {
+		size *= 2
 	}
-	keys := f.keys
+	if cap(f.set) < size {
+		f.set = make([]uint64, size)
+	}
+	set := f.set[:size]
+	clear(set)
+	shift := 64 - uint(bits.TrailingZeros(uint(size)))
+	keys := f.keys[:0]
+	for i, ft := range f.feats {
+		k := uint64(ft.h)<<32 | uint64(i+1)
+		for j := (uint64(ft.h) * 0x9e3779b97f4a7c15) >> shift; ; j = (j + 1) & uint64(size-1) {
+			if set[j] == 0 {
+				set[j] = k
+				keys = append(keys, k-1) // hash<<32 | position
+				break
+			}
+			if set[j]>>32 == uint64(ft.h) {
+				break
+			}
+		}
+	}
 	if len(keys) < 64 {
 		slices.Sort(keys)
 	} else {
-		f.tmp = slices.Grow(f.tmp[:0], len(keys))[:len(keys)]
-		keys = radixSortHigh32(keys, f.tmp)
+		tmp := slices.Grow(f.tmp[:0], len(keys))[:len(keys)]
+		if sorted := radixSortHigh32(keys, tmp); &sorted[0] == &tmp[0] {
+			// The result is in the scratch buffer: swap the two.
+			f.tmp, keys = keys, sorted
+		} else {
+			f.tmp = tmp
+		}
 	}
 	f.out = f.out[:0]
-	for i, k := range keys {
-		if i > 0 && k>>32 == keys[i-1]>>32 {
-			continue
-		}
+	for _, k := range keys {
 		f.out = append(f.out, f.feats[uint32(k)])
 	}
+	f.keys = keys[:0]
 	f.feats, f.out = f.out, f.feats
 	return f.feats
 }
