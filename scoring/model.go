@@ -74,7 +74,11 @@ func (m *Model) logit(fs []feat) float64 {
 // explain returns the n features that pushed hardest in the direction of the
 // verdict (towards spam when spam is true), among those with a readable name.
 func (m *Model) explain(fs []feat, spam bool, n int) []contribution {
-	var top []contribution
+	return m.explainInto(make([]contribution, 0, n+1), fs, spam, n)
+}
+
+// explainInto is explain appending to top (empty, with room for n+1).
+func (m *Model) explainInto(top []contribution, fs []feat, spam bool, n int) []contribution {
 	for _, f := range fs {
 		if f.src == "" {
 			continue

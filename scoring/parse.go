@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"hash/maphash"
 	"io"
 	"mime"
 	"net/mail"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
@@ -231,8 +233,8 @@ func parseAddr(h message.Header, key string) (name, addr string) {
 	if v == "" {
 		return "", ""
 	}
-	dec := &mime.WordDecoder{CharsetReader: message.CharsetReader}
-	if a, err := (&mail.AddressParser{WordDecoder: dec}).Parse(v); err == nil {
+	dec := wordDecoder
+	if a, err := addrParser.Parse(v); err == nil {
 		return clean(a.Name), strings.ToLower(a.Address)
 	}
 	if d, err := dec.DecodeHeader(v); err == nil {
@@ -256,6 +258,13 @@ func parseAddr(h message.Header, key string) (name, addr string) {
 	return v, ""
 }
 
+// The decoder and parser of parseAddr hold no state of their own: one of each
+// serves all.
+var (
+	wordDecoder = &mime.WordDecoder{CharsetReader: message.CharsetReader}
+	addrParser  = &mail.AddressParser{WordDecoder: wordDecoder}
+)
+
 func domainOf(addr string) string {
 	i := strings.LastIndexByte(addr, '@')
 	if i < 0 {
@@ -267,6 +276,32 @@ func domainOf(addr string) string {
 // registrable returns the eTLD+1 of host, or host itself for IP literals and
 // names the public suffix list cannot split.
 func registrable(host string) string {
+	if host == "" {
+		return host
+	}
+	// Ask the cache first: the same few domains come back in every message
+	// (the sender's, its links'), and the public suffix list allocates for
+	// each name it is asked about.
+	slot := &regCache[maphash.String(regSeed, host)%uint64(len(regCache))]
+	if e := slot.Load(); e != nil && e.host == host {
+		return e.reg
+	}
+	h := strings.Clone(host) // host may be a slice of a large message
+	e := &regEntry{host: h, reg: registrableUncached(h)}
+	slot.Store(e)
+	return e.reg
+}
+
+// regCache holds answers of registrable (a pure function), one per slot,
+// the last host that hashed to it: bounded, and safe for concurrent use.
+var (
+	regCache [1024]atomic.Pointer[regEntry]
+	regSeed  = maphash.MakeSeed()
+)
+
+type regEntry struct{ host, reg string }
+
+func registrableUncached(host string) string {
 	if host == "" || isIPLiteral(host) {
 		return host
 	}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"unicode"
 	"unicode/utf8"
@@ -613,4 +615,97 @@ func FuzzFindURLs(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		checkFindURLs(t, s)
 	})
+}
+
+func refQuoteList(xs []string, n int) string {
+	var b strings.Builder
+	for i, x := range xs {
+		if i == n {
+			fmt.Fprintf(&b, " and %d more", len(xs)-n)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", truncate(x, 60))
+	}
+	return b.String()
+}
+
+func refBayesDetail(z float64, model *Model, feats []feat) string {
+	p := sigmoid(z)
+	var b strings.Builder
+	if z >= 0 {
+		fmt.Fprintf(&b, "word statistics: %.1f%% like spam", 100*p)
+	} else {
+		fmt.Fprintf(&b, "word statistics: %.1f%% like legitimate mail", 100*(1-p))
+	}
+	if model != nil {
+		top := model.explain(feats, z >= 0, 4)
+		if len(top) > 0 {
+			b.WriteString(" (strongest: ")
+			for i, t := range top {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "%q", truncate(t.src, 40))
+			}
+			b.WriteString(")")
+		}
+	}
+	return b.String()
+}
+
+func TestDetailsWithoutFmtMatchReference(t *testing.T) {
+	xs := []string{"plain", "quote\"s and \\ back", "ünïcödé", "bad \xff\xfe utf8", "tab\tnew\nline", strings.Repeat("long ", 30), "\u200b\U0001F600"}
+	for n := range len(xs) + 2 {
+		for k := range len(xs) + 1 {
+			if got, want := quoteList(xs[:k], n), refQuoteList(xs[:k], n); got != want {
+				t.Fatalf("quoteList: %q, want %q", got, want)
+			}
+		}
+	}
+	s := newTestScorer(t)
+	var f featurizer
+	feats := slices.Clone(f.extract(Parse(readTestdata(t, "crypto.eml"))))
+	feats = append(feats, feat{h: 12345, src: "bad \xff utf8 \"q\""})
+	rng := rand.New(rand.NewPCG(5, 6))
+	zs := []float64{0, math.Copysign(0, -1), 1e-9, -1e-9, 0.05, -0.05, 0.0499, 40, -40, 800, -800, math.NaN()}
+	for range 2000 {
+		zs = append(zs, rng.NormFloat64()*5)
+	}
+	for _, z := range zs {
+		for _, m := range []*Model{nil, s.model} {
+			if got, want := bayesDetail(z, m, feats), refBayesDetail(z, m, feats); got != want {
+				t.Fatalf("bayesDetail(%v): %q, want %q", z, got, want)
+			}
+		}
+	}
+}
+
+// TestRegistrableCache: the cache answers as the public suffix list does,
+// also when slots are overwritten and from several goroutines.
+func TestRegistrableCache(t *testing.T) {
+	hosts := []string{"", "example.com", "a.b.example.co.uk", "localhost", "185.23.4.9", "[::1]", "0xb9.0x17.4.9",
+		"paypal.com.evil.example", "xn--pypal-4ve.com", "com", ".example.com", "example..com", "EXAMPLE.COM"}
+	for i := range 5000 {
+		hosts = append(hosts, fmt.Sprintf("h%d.site%d.example.org", i, i%300))
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range 3 {
+				for i := range hosts {
+					h := hosts[(i*7+g+r)%len(hosts)]
+					if got, want := registrable(h), registrableUncached(h); got != want {
+						t.Errorf("registrable(%q) = %q, want %q", h, got, want)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

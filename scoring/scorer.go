@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -144,10 +145,8 @@ func (s *Scorer) Score(raw []byte) Result {
 		Subject:     m.Subject,
 		Attachments: m.Attachments,
 	}
-	seen := map[string]bool{}
 	for _, l := range m.Links {
-		if !seen[l.Domain] && len(r.LinkDomains) < 50 {
-			seen[l.Domain] = true
+		if len(r.LinkDomains) < 50 && !slices.Contains(r.LinkDomains, l.Domain) {
 			r.LinkDomains = append(r.LinkDomains, l.Domain)
 		}
 	}
@@ -177,6 +176,9 @@ func (s *Scorer) signals(a *analysis) []Signal {
 	for _, d := range signalDefs {
 		w, detail := d.fn(a)
 		if w != 0 {
+			if out == nil {
+				out = make([]Signal, 0, 8)
+			}
 			out = append(out, Signal{Name: d.name, Weight: round3(w), Detail: detail})
 			if commercialSignals[d.name] {
 				commercial += round3(w)
@@ -225,7 +227,11 @@ func (s *Scorer) combine(sigs []Signal, z float64, model *Model, feats []feat) (
 		c = min(0, s.opts.HoldThreshold-content)
 	}
 	c = round3(c)
-	out := slices.Clone(sigs)
+	var out []Signal // nil when sigs is and c is 0, as slices.Clone gave
+	if sigs != nil || c != 0 {
+		out = make([]Signal, len(sigs), len(sigs)+1)
+		copy(out, sigs)
+	}
 	if c != 0 {
 		out = append(out, Signal{Name: "bayes", Weight: c, Detail: bayesDetail(z, model, feats)})
 	}
@@ -246,27 +252,32 @@ func (s *Scorer) combine(sigs []Signal, z float64, model *Model, feats []feat) (
 }
 
 func bayesDetail(z float64, model *Model, feats []feat) string {
+	// As fmt would write it ("%.1f%%", "%q"), without fmt.
 	p := sigmoid(z)
-	var b strings.Builder
+	b := make([]byte, 0, 256)
+	b = append(b, "word statistics: "...)
 	if z >= 0 {
-		fmt.Fprintf(&b, "word statistics: %.1f%% like spam", 100*p)
+		b = strconv.AppendFloat(b, 100*p, 'f', 1, 64)
+		b = append(b, "% like spam"...)
 	} else {
-		fmt.Fprintf(&b, "word statistics: %.1f%% like legitimate mail", 100*(1-p))
+		b = strconv.AppendFloat(b, 100*(1-p), 'f', 1, 64)
+		b = append(b, "% like legitimate mail"...)
 	}
 	if model != nil {
-		top := model.explain(feats, z >= 0, 4)
+		var buf [5]contribution
+		top := model.explainInto(buf[:0], feats, z >= 0, 4)
 		if len(top) > 0 {
-			b.WriteString(" (strongest: ")
+			b = append(b, " (strongest: "...)
 			for i, t := range top {
 				if i > 0 {
-					b.WriteString(", ")
+					b = append(b, ", "...)
 				}
-				fmt.Fprintf(&b, "%q", truncate(t.src, 40))
+				b = strconv.AppendQuote(b, truncate(t.src, 40))
 			}
-			b.WriteString(")")
+			b = append(b, ")"...)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

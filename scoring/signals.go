@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -327,18 +328,21 @@ var reasons = map[string]string{
 }
 
 func quoteList(xs []string, n int) string {
-	var b strings.Builder
+	// As fmt would write it (%q, %d), without fmt.
+	b := make([]byte, 0, 128)
 	for i, x := range xs {
 		if i == n {
-			fmt.Fprintf(&b, " and %d more", len(xs)-n)
+			b = append(b, " and "...)
+			b = strconv.AppendInt(b, int64(len(xs)-n), 10)
+			b = append(b, " more"...)
 			break
 		}
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		fmt.Fprintf(&b, "%q", truncate(x, 60))
+		b = strconv.AppendQuote(b, truncate(x, 60))
 	}
-	return b.String()
+	return string(b)
 }
 
 func truncate(s string, n int) string {
@@ -532,7 +536,8 @@ func lookalike(host, domain string) (brand, why string) {
 		s   string
 		alt [2]string
 	}
-	var parts []part
+	var buf [4]part
+	parts := buf[:0]
 	for p := range strings.SplitSeq(label, "-") {
 		parts = append(parts, part{p, deleet(p)})
 	}
