@@ -66,7 +66,7 @@ func newRedis(spec string, timeout time.Duration) (redis.UniversalClient, error)
 func newQuota(c serveConfig, db *store.DB, log *slog.Logger) (*quota.Manager, string, func(), error) {
 	var counter quota.Counter
 	desc := "database counters (" + db.Dialect.String() + ")"
-	closer := func() {}
+	closeRedis := func() {}
 	if c.redis != "" {
 		rc, err := newRedis(c.redis, c.redisTimeout)
 		if err != nil {
@@ -74,11 +74,21 @@ func newQuota(c serveConfig, db *store.DB, log *slog.Logger) (*quota.Manager, st
 		}
 		counter = quota.NewRedisCounter(rc, c.redisPrefix)
 		desc = "redis counters (" + c.redis + ")"
-		closer = func() { rc.Close() }
+		closeRedis = func() { rc.Close() }
 	} else {
 		counter = quota.NewSQLCounter(db)
 	}
 	m := quota.NewManager(db, counter, quota.DefaultConfig(), log.With("component", "quota"), time.Now)
+	closer := func() {
+		// Settlements queued behind in-flight Redis calls go out before the
+		// client closes (a lost one would only be committed at expiry).
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := m.Close(ctx); err != nil {
+			log.Warn("quota: flushing queued settlements", "err", err)
+		}
+		closeRedis()
+	}
 	return m, desc, closer, nil
 }
 
