@@ -108,13 +108,20 @@ func (a *fpAcc) add(tok []byte, src string) {
 			return
 		}
 	}
+	a.addHashed(tok, src, fnv64b(tok))
+}
+
+// fpSkip marks the bytes that keep a token out of the fingerprint.
+var fpSkip = [256]bool{'9': true, '.': true, '@': true, '$': true}
+
+// addHashed is add for a token without those bytes, with its fnv64b hash.
+func (a *fpAcc) addHashed(tok []byte, src string, h uint64) {
 	if r, _ := utf8.DecodeRuneInString(src); unicode.IsUpper(r) {
 		// Keep words in capitals (shouted text), drop Capitalised ones.
 		if r2, size := utf8.DecodeRuneInString(src[utf8.RuneLen(r):]); size > 0 && !unicode.IsUpper(r2) {
 			return
 		}
 	}
-	h := fnv64b(tok)
 	if e := fpWordOf(h, tok); e != nil {
 		if e.stop {
 			return

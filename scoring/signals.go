@@ -92,54 +92,50 @@ func (a *analysis) scanWords(s string, lex *lexicon) (letters, upper int) {
 	var (
 		start                                 = -1 // of the current word
 		latin, other, digits, wordLetters, zw int
-		special                               bool // '@', '$' or '|' in the word
+		special                               int // '@', '$' or '|' in the word
 	)
-	for i := 0; i <= len(s); {
-		var r rune
-		size := 1
-		space := i == len(s)
-		if !space {
-			if c := s[i]; c < utf8.RuneSelf {
-				r = rune(c)
-				space = asciiSpace[c]
-			} else {
-				r, size = utf8.DecodeRuneInString(s[i:])
-				space = unicode.IsSpace(r)
-			}
+	// end ends the word before i, if any.
+	end := func(i int) {
+		// Only words with digits, symbols, zero-width characters or
+		// Cyrillic/Greek can be money amounts or obfuscated.
+		if start >= 0 && i-start <= 40 && (digits > 0 || special > 0 || zw > 0 || other > 0) {
+			a.word(s[start:i], lex, latin, other, digits, wordLetters, zw, special > 0)
 		}
-		if space {
-			// Only words with digits, symbols, zero-width characters or
-			// Cyrillic/Greek can be money amounts or obfuscated.
-			if start >= 0 && i-start <= 40 && (digits > 0 || special || zw > 0 || other > 0) {
-				a.word(s[start:i], lex, latin, other, digits, wordLetters, zw, special)
+		start = -1
+	}
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			cl := asciiClass[c]
+			if cl&clSpace != 0 {
+				end(i)
+				i++
+				continue
 			}
-			start = -1
+			if start < 0 {
+				start = i
+				latin, other, digits, wordLetters, zw, special = 0, 0, 0, 0, 0, 0
+			}
+			l := int(cl & clLetter)
+			latin += l
+			wordLetters += l
+			letters += l
+			upper += int(cl & clUpper >> 1)
+			digits += int(cl & clDigit >> 2)
+			special += int(cl & clSpecial >> 3)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			end(i)
 			i += size
 			continue
 		}
 		if start < 0 {
 			start = i
-			latin, other, digits, wordLetters, zw, special = 0, 0, 0, 0, 0, false
+			latin, other, digits, wordLetters, zw, special = 0, 0, 0, 0, 0, 0
 		}
 		i += size
-		if r < utf8.RuneSelf {
-			switch {
-			case r >= 'a' && r <= 'z':
-				latin++
-				wordLetters++
-				letters++
-			case r >= 'A' && r <= 'Z':
-				latin++
-				wordLetters++
-				letters++
-				upper++
-			case r >= '0' && r <= '9':
-				digits++
-			case r == '@' || r == '$' || r == '|':
-				special = true
-			}
-			continue
-		}
 		if unicode.IsLetter(r) {
 			letters++
 			if unicode.IsUpper(r) {
@@ -156,8 +152,36 @@ func (a *analysis) scanWords(s string, lex *lexicon) (letters, upper int) {
 			wordLetters++
 		}
 	}
+	end(len(s))
 	return
 }
+
+// asciiClass classifies ASCII bytes for scanWords.
+const (
+	clLetter  = 1 << iota // a-z, A-Z
+	clUpper               // A-Z
+	clDigit               // 0-9
+	clSpecial             // '@', '$', '|'
+	clSpace               // as strings.Fields
+)
+
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for c := range t {
+		switch {
+		case c >= 'a' && c <= 'z':
+			t[c] = clLetter
+		case c >= 'A' && c <= 'Z':
+			t[c] = clLetter | clUpper
+		case c >= '0' && c <= '9':
+			t[c] = clDigit
+		case c == '@' || c == '$' || c == '|':
+			t[c] = clSpecial
+		case asciiSpace[c]:
+			t[c] = clSpace
+		}
+	}
+	return
+}()
 
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 

@@ -270,9 +270,13 @@ func (f *featurizer) scoreFeatures(m *Message, lex *lexicon) ([]feat, *analysis,
 	words := 0
 	f.tok.each(text, func(tok []byte, src string) {
 		hb, hw := uint32(fnvBody), uint32(fnvWord)
+		h64 := uint64(14695981039346656037) // fnv64b
+		skip := false
 		for _, c := range tok {
 			hb = (hb ^ uint32(c)) * fnvPrime
 			hw = (hw ^ uint32(c)) * fnvPrime
+			h64 = (h64 ^ uint64(c)) * 1099511628211
+			skip = skip || fpSkip[c]
 		}
 		feats = append(feats, feat{hb, src})
 		if words > 0 {
@@ -281,8 +285,8 @@ func (f *featurizer) scoreFeatures(m *Message, lex *lexicon) ([]feat, *analysis,
 		prev = hb
 		hs = append(hs, hw)
 		words++
-		if fpOK {
-			fp.add(tok, src)
+		if fpOK && !skip {
+			fp.addHashed(tok, src, h64)
 		}
 	})
 	f.feats, f.hs = feats, hs
