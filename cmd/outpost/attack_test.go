@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/bits"
@@ -858,14 +857,6 @@ func atkSendOne(addr string, tn *atkTenant, m *atkMsg) {
 	}
 }
 
-func atkResult(err error) smtpResult {
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		return smtpResult{code: se.Code, enhanced: se.EnhancedCode, msg: se.Message}
-	}
-	return smtpResult{err: err}
-}
-
 // atkSendAll sends msgs in order over one authenticated connection
 // (STARTTLS, AUTH PLAIN), as a script does, dialling again after a broken
 // connection.
@@ -888,7 +879,7 @@ func atkSendAll(addr, user, pass string, msgs []*atkMsg) {
 	for _, m := range msgs {
 		if c == nil {
 			if err := dial(); err != nil {
-				m.res = atkResult(err)
+				m.res = replyOf(err)
 				continue
 			}
 		}
@@ -913,25 +904,7 @@ func atkSendAll(addr, user, pass string, msgs []*atkMsg) {
 }
 
 func atkTransaction(c *smtp.Client, m *atkMsg) smtpResult {
-	if err := c.Mail(m.from, nil); err != nil {
-		return atkResult(err)
-	}
-	for _, to := range m.to {
-		if err := c.Rcpt(to, nil); err != nil {
-			return atkResult(err)
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return atkResult(err)
-	}
-	if _, err := io.WriteString(w, m.raw); err != nil {
-		return atkResult(err)
-	}
-	if err := w.Close(); err != nil {
-		return atkResult(err)
-	}
-	return smtpResult{code: 250}
+	return replyOf(smtptest.Send(c, m.from, m.to, m.raw))
 }
 
 // atkBotSignup is what a signup script leaves behind: some bots come from

@@ -199,38 +199,29 @@ func send(addr string, o sendOpts) smtpResult {
 		return smtpResult{err: err}
 	}
 	defer c.Close()
-	asResult := func(err error) smtpResult {
-		var se *smtp.SMTPError
-		if errors.As(err, &se) {
-			return smtpResult{code: se.Code, enhanced: se.EnhancedCode, msg: se.Message}
-		}
-		return smtpResult{err: err}
-	}
 	if o.user != "" {
 		if err := c.Auth(sasl.NewPlainClient("", o.user, o.pass)); err != nil {
-			return asResult(err)
+			return replyOf(err)
 		}
 	}
-	if err := c.Mail(o.from, nil); err != nil {
-		return asResult(err)
+	res := replyOf(smtptest.Send(c, o.from, o.to, o.body))
+	if res.code == 250 {
+		_ = c.Quit()
 	}
-	for _, to := range o.to {
-		if err := c.Rcpt(to, nil); err != nil {
-			return asResult(err)
-		}
+	return res
+}
+
+// replyOf is how a transaction ended: 250 for nil, else the SMTP reply (or
+// the network error).
+func replyOf(err error) smtpResult {
+	if err == nil {
+		return smtpResult{code: 250}
 	}
-	w, err := c.Data()
-	if err != nil {
-		return asResult(err)
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return smtpResult{code: se.Code, enhanced: se.EnhancedCode, msg: se.Message}
 	}
-	if _, err := io.WriteString(w, o.body); err != nil {
-		return asResult(err)
-	}
-	if err := w.Close(); err != nil {
-		return asResult(err)
-	}
-	_ = c.Quit()
-	return smtpResult{code: 250}
+	return smtpResult{err: err}
 }
 
 func message(from, to, subject, text string) string {
