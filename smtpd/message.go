@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/emersion/go-smtp"
 )
@@ -219,6 +220,21 @@ func appendWithoutTenantHeader(dst, raw []byte, hdrEnd int) []byte {
 }
 
 // sanitizeToken keeps a client-supplied word safe inside a Received header.
+// cleanAddress reports whether an envelope address has no control
+// characters (C0, DEL) and is valid UTF-8 (RFC 5321 §4.1.2, RFC 6531): such
+// bytes would reach the upstream's envelope and our Received header.
+func cleanAddress(a string) bool {
+	if !utf8.ValidString(a) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if c := a[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 func sanitizeToken(s string) string {
 	if len(s) > 255 {
 		s = s[:255]

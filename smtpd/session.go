@@ -161,6 +161,9 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if ss.tenant == "" && !ss.trusted {
 		return errAuthRequired
 	}
+	if !cleanAddress(from) {
+		return smtpErr(501, 5, 1, 7, "bad sender address syntax: control characters are not allowed")
+	}
 	ss.qid, ss.from, ss.rcpts, ss.started, ss.logged = ss.s.newID(), from, ss.rcpts[:0], time.Now(), false
 	ss.txTenant = ss.tenant
 	if ss.tc != nil {
@@ -194,6 +197,9 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	defer ss.mu.Unlock()
 	if ss.txn == nil {
 		return smtpErr(503, 5, 5, 1, "MAIL first")
+	}
+	if to == "" || !cleanAddress(to) {
+		return smtpErr(501, 5, 1, 3, "bad recipient address syntax: control characters are not allowed")
 	}
 	ctx, cancel := ss.cmdCtx(ss.s.opts.CommandTimeout)
 	defer cancel()

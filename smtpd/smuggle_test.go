@@ -68,3 +68,23 @@ func TestSmuggling(t *testing.T) {
 		})
 	}
 }
+
+// Envelope addresses with control characters would reach the upstream's
+// envelope and our Received header: refused at MAIL and RCPT.
+func TestControlCharactersInAddresses(t *testing.T) {
+	up := smtptest.New(t, smtptest.Options{})
+	e := newEnv(t, []*smtptest.Upstream{up}, trusted)
+	r := rawSession(t, e)
+	wantPrefix(t, r.cmd("MAIL FROM:<ali\x01ce@example.com>"), "501 5.1.7")
+	wantPrefix(t, r.cmd("MAIL FROM:<alice@example.com>"), "250 ")
+	wantPrefix(t, r.cmd("RCPT TO:<b@example\x00\x00\x00\x10>"), "501 5.1.3")
+	wantPrefix(t, r.cmd("RCPT TO:<bob\x7f@example.org>"), "501 5.1.3")
+	wantPrefix(t, r.cmd("RCPT TO:<bob@example.org>"), "250 ")
+	wantPrefix(t, r.cmd("DATA"), "354 ")
+	r.send("X-Outpost-Tenant: acme\r\nFrom: alice@example.com\r\n\r\nhello\r\n.\r\n")
+	wantPrefix(t, r.reply(), "250 ")
+	got := up.Messages()
+	if len(got) != 1 || strings.Join(got[0].To, ",") != "bob@example.org" || bytes.ContainsAny(got[0].Data, "\x00\x01\x10\x7f") {
+		t.Fatalf("upstream got %+v", got)
+	}
+}
