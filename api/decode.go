@@ -7,12 +7,26 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // readBody reads the whole request body within the API's size limit; a
 // larger body becomes *http.MaxBytesError (413 in toHTTP).
 func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return a.readBodyLimit(w, r, a.maxBody)
+}
+
+// decodeBody reads and strictly decodes the request body into dst; with
+// optional an empty body leaves dst zero.
+func (a *API) decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) error {
+	body, err := a.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if optional && len(strings.TrimSpace(string(body))) == 0 {
+		return nil
+	}
+	return decodeStrict(body, dst)
 }
 
 // readBodyLimit is readBody with a route's own limit.

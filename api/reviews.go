@@ -650,16 +650,3 @@ func feedbackProblem(e feedbackEventRequest, now time.Time) string {
 func printable(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == unicode.ReplacementChar }) < 0
 }
-
-// decodeBody reads and strictly decodes the request body into dst; with
-// optional an empty body leaves dst zero.
-func (a *API) decodeBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) error {
-	body, err := a.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	if optional && len(strings.TrimSpace(string(body))) == 0 {
-		return nil
-	}
-	return decodeStrict(body, dst)
-}

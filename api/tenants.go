@@ -49,12 +49,8 @@ func principal(r *http.Request) Principal {
 
 // POST /tenants
 func (a *API) createTenant(w http.ResponseWriter, r *http.Request) error {
-	body, err := a.readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req createTenantRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := a.decodeBody(w, r, &req, false); err != nil {
 		return err
 	}
 	if req.Plan == "" {
@@ -232,12 +228,8 @@ func (a *API) raiseQuota(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := a.readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req raiseRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := a.decodeBody(w, r, &req, false); err != nil {
 		return err
 	}
 	reason, err := validReason(req.Reason)
@@ -331,12 +323,8 @@ func (a *API) setStatus(w http.ResponseWriter, r *http.Request, status string) e
 	if err != nil {
 		return err
 	}
-	body, err := a.readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req reasonRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := a.decodeBody(w, r, &req, false); err != nil {
 		return err
 	}
 	reason, err := validReason(req.Reason)
@@ -369,15 +357,9 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := a.readBody(w, r)
-	if err != nil {
+	var empty struct{} // no fields: an empty body or {}
+	if err := a.decodeBody(w, r, &empty, true); err != nil {
 		return err
-	}
-	if len(strings.TrimSpace(string(body))) > 0 {
-		var empty struct{}
-		if err := decodeStrict(body, &empty); err != nil {
-			return err
-		}
 	}
 	secret := store.NewSecret()
 	hash, err := store.HashSecret(secret)
