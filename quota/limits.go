@@ -133,23 +133,28 @@ func (m *Manager) Raise(ctx context.Context, tenantID string, req RaiseRequest) 
 	})
 }
 
+// lockLimit locks the tenant's row for the rest of tx, so concurrent
+// changes serialise (PostgreSQL; SQLite holds the write lock already), and
+// reads its current limit and the plan the tenants table shows.
+func (m *Manager) lockLimit(ctx context.Context, tx *store.Tx, tenantID string) (tenantPlan string, cur tenantLimit, err error) {
+	err = tx.QueryRow(ctx, `SELECT plan FROM tenants WHERE id = ?`+forUpdate(tx.Dialect), tenantID).Scan(&tenantPlan)
+	if isNoRows(err) {
+		return "", tenantLimit{}, fmt.Errorf("%w %q: %w", ErrUnknownTenant, tenantID, store.ErrNotFound)
+	}
+	if err != nil {
+		return "", tenantLimit{}, err
+	}
+	cur, err = m.readLimit(ctx, tx, tenantID)
+	return tenantPlan, cur, err
+}
+
 // change applies decide's change to tenantID's current limit in one
 // transaction, with the change row and the audit entry.
 func (m *Manager) change(ctx context.Context, tenantID string, decide func(cur tenantLimit) (Change, error)) (Change, error) {
 	now := m.now()
 	var out Change
 	err := m.db.InTx(ctx, func(tx *store.Tx) error {
-		// Lock the tenant row so concurrent changes serialise (PG); SQLite
-		// holds the write lock already.
-		var tPlan string
-		err := tx.QueryRow(ctx, `SELECT plan FROM tenants WHERE id = ?`+forUpdate(tx.Dialect), tenantID).Scan(&tPlan)
-		if isNoRows(err) {
-			return fmt.Errorf("%w %q: %w", ErrUnknownTenant, tenantID, store.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		cur, err := m.readLimit(ctx, tx, tenantID)
+		tPlan, cur, err := m.lockLimit(ctx, tx, tenantID)
 		if err != nil {
 			return err
 		}
@@ -252,15 +257,7 @@ func (m *Manager) SetBudget(ctx context.Context, tenantID, budgetID string) erro
 	}
 	now := m.now()
 	err := m.db.InTx(ctx, func(tx *store.Tx) error {
-		var tPlan string
-		err := tx.QueryRow(ctx, `SELECT plan FROM tenants WHERE id = ?`+forUpdate(tx.Dialect), tenantID).Scan(&tPlan)
-		if isNoRows(err) {
-			return fmt.Errorf("%w %q: %w", ErrUnknownTenant, tenantID, store.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		cur, err := m.readLimit(ctx, tx, tenantID)
+		_, cur, err := m.lockLimit(ctx, tx, tenantID)
 		if err != nil {
 			return err
 		}
