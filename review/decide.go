@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/outpost-mail/outpost/internal/store"
 	"github.com/outpost-mail/outpost/scoring"
@@ -33,11 +34,13 @@ type DecisionResult struct {
 // RaiseQuota the quota goes one step up. reject: the tenant is suspended,
 // its held mail discarded, the classifier learns it as spam.
 //
-// The tenant's status is changed first (store.SetTenantStatus, audited), then
-// the case, its held mail and the review.decision audit row commit in one
-// transaction. Deciding a decided case again with the same decision re-applies
-// the status and returns the earlier result, so a retry after a failure
-// between the two steps completes the decision.
+// The case, the tenant's status (audited as tenant.status), its held mail and
+// the review.decision audit row commit in one transaction, so the case's
+// state and the tenant's status never disagree: of two concurrent decisions
+// on one case exactly one commits, the other returns ErrConflict and changes
+// nothing. Deciding a decided case again with the same decision changes
+// nothing and returns no error (a retry). Template learning, the classifier
+// and the quota raise follow the commit.
 func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest) (DecisionResult, error) {
 	res := DecisionResult{CaseID: caseID, Decision: req.Decision}
 	if req.Actor == "" {
@@ -63,15 +66,12 @@ func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest)
 	if c.State != CaseOpen && c.State != state {
 		return res, fmt.Errorf("review: case %d is already %s: %w", caseID, c.State, ErrConflict)
 	}
+	if c.State == state {
+		return res, nil // a retry: the decision committed whole, status included
+	}
 	why := fmt.Sprintf("case %d %s", caseID, state)
 	if req.Note != "" {
 		why += ": " + req.Note
-	}
-	if err := s.db.SetTenantStatus(ctx, c.TenantID, status, req.Actor, why); err != nil {
-		return res, fmt.Errorf("review: decide case %d: %w", caseID, err)
-	}
-	if c.State == state {
-		return res, nil // a retry: the status is now right too
 	}
 	now := s.now()
 	type sample struct {
@@ -89,6 +89,11 @@ func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest)
 		}
 		if n, _ := r.RowsAffected(); n == 0 {
 			return fmt.Errorf("review: case %d was decided meanwhile: %w", caseID, ErrConflict)
+		}
+		// The case row is now ours until commit (PostgreSQL row lock, SQLite
+		// write lock): a concurrent decision on it waits, then finds it decided.
+		if _, err := setTenantStatusTx(ctx, tx, c.TenantID, "", status, req.Actor, why, now); err != nil {
+			return err
 		}
 		{
 			rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id, raw, fp, score FROM review_held WHERE tenant_id = ? AND state = 'held' ORDER BY id LIMIT %d`, s.o.LearnLimit), c.TenantID)
@@ -295,4 +300,32 @@ func (s *Service) settleMessage(ctx context.Context, heldID int64, actor, note, 
 		}
 	}
 	return nil
+}
+
+// setTenantStatusTx sets a tenant's status inside tx and audits the change
+// there (tenant.status, as store.SetTenantStatus does on its own), so the
+// status commits or rolls back with what caused it. With from set, only a
+// tenant whose status is from changes. It reports whether the status changed.
+// On PostgreSQL the tenant row stays locked until tx ends.
+func setTenantStatusTx(ctx context.Context, tx *store.Tx, tenantID, from, to, actor, reason string, now time.Time) (bool, error) {
+	q := `SELECT status FROM tenants WHERE id = ?`
+	if tx.Dialect == store.Postgres {
+		q += ` FOR UPDATE`
+	}
+	var old string
+	err := tx.QueryRow(ctx, q, tenantID).Scan(&old)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("review: tenant %q: %w", tenantID, ErrNotFound)
+	}
+	if err != nil {
+		return false, err
+	}
+	if old == to || (from != "" && old != from) {
+		return false, nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE tenants SET status = ?, updated_at = ? WHERE id = ?`, to, ms(now), tenantID); err != nil {
+		return false, err
+	}
+	return true, store.AuditTx(ctx, tx, store.AuditEntry{At: now, Actor: actor, Action: "tenant.status", Subject: "tenant:" + tenantID,
+		Detail: map[string]any{"old": old, "new": to, "reason": reason}})
 }

@@ -160,10 +160,11 @@
 // Campaigns, feedback at the pause level and holding cases of any other kind
 // freeze the tenant regardless; a holding case is never downgraded. Decide: approve → status active, held mail queued
 // for delivery, Learner.Learn(ham), optional Quotas.Raise; reject → status
-// suspended, held mail discarded, Learner.Learn(spam). The status change goes
-// through store.SetTenantStatus first (audited there); the case, its held
-// mail and the review.decision audit row then commit in one transaction; a
-// retried decision completes a half-done one.
+// suspended, held mail discarded, Learner.Learn(spam). The case, the
+// tenant's status (audited as tenant.status), its held mail and the
+// review.decision audit row commit in one transaction, so the case and the
+// status agree: of two concurrent decisions on one case one commits and the
+// other gets ErrConflict; repeating a decision is a no-op.
 //
 // # Holding
 //
