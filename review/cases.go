@@ -80,8 +80,9 @@ func scanCase(sc interface{ Scan(...any) error }) (Case, error) {
 	return c, nil
 }
 
-// ListCases lists cases by priority, highest first, then newest first, with
-// keyset pagination: pass the returned next as Cursor ("" when done).
+// ListCases lists cases with their reasons by priority, highest first, then
+// newest first, with keyset pagination: pass the returned next as Cursor (""
+// when done). A page costs two queries, whatever its size.
 func (s *Service) ListCases(ctx context.Context, f CaseFilter) ([]Case, string, error) {
 	where, args := []string{"1=1"}, []any{}
 	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
@@ -137,7 +138,41 @@ func (s *Service) ListCases(ctx context.Context, f CaseFilter) ([]Case, string, 
 		last := out[len(out)-1]
 		next = fmt.Sprintf("%d.%d", last.Priority, last.ID)
 	}
+	if err := s.loadReasons(ctx, out); err != nil {
+		return nil, "", err
+	}
 	return out, next, nil
+}
+
+// loadReasons fills the cases' reasons with one query, each case's in the
+// order Case gives them (heaviest first).
+func (s *Service) loadReasons(ctx context.Context, cases []Case) error {
+	if len(cases) == 0 {
+		return nil
+	}
+	at := make(map[int64]int, len(cases))
+	args := make([]any, 0, len(cases))
+	for i, c := range cases {
+		at[c.ID] = i
+		args = append(args, c.ID)
+	}
+	rows, err := s.db.Query(ctx, `SELECT case_id, code, detail, weight, n, first_at, last_at FROM review_case_reasons
+		WHERE case_id IN (?`+strings.Repeat(", ?", len(args)-1)+`) ORDER BY case_id, weight DESC, code`, args...)
+	if err != nil {
+		return fmt.Errorf("review: case reasons: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, first, last int64
+		var r Reason
+		if err := rows.Scan(&id, &r.Code, &r.Detail, &r.Weight, &r.Count, &first, &last); err != nil {
+			return fmt.Errorf("review: case reasons: %w", err)
+		}
+		r.FirstAt, r.LastAt = store.FromMillis(first), store.FromMillis(last)
+		c := &cases[at[id]]
+		c.Reasons = append(c.Reasons, r)
+	}
+	return rows.Err()
 }
 
 // Case returns one case with its reasons.
@@ -149,21 +184,11 @@ func (s *Service) Case(ctx context.Context, id int64) (Case, error) {
 	if err != nil {
 		return c, fmt.Errorf("review: case %d: %w", id, err)
 	}
-	rows, err := s.db.Query(ctx, `SELECT code, detail, weight, n, first_at, last_at FROM review_case_reasons WHERE case_id = ? ORDER BY weight DESC, code`, id)
-	if err != nil {
-		return c, fmt.Errorf("review: case reasons: %w", err)
+	cs := []Case{c}
+	if err := s.loadReasons(ctx, cs); err != nil {
+		return c, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var r Reason
-		var first, last int64
-		if err := rows.Scan(&r.Code, &r.Detail, &r.Weight, &r.Count, &first, &last); err != nil {
-			return c, err
-		}
-		r.FirstAt, r.LastAt = store.FromMillis(first), store.FromMillis(last)
-		c.Reasons = append(c.Reasons, r)
-	}
-	return c, rows.Err()
+	return cs[0], nil
 }
 
 // HeldMessage is a held (or released, or discarded) message without its body.
