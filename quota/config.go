@@ -41,6 +41,9 @@ type Config struct {
 	ReservationTTL time.Duration
 	// Earned decides when a tenant earns a raise proposal.
 	Earned EarnedPolicy
+	// Lease lets an instance take a busy budget's recipients several at a
+	// time (see LeasePolicy); the zero value turns it off.
+	Lease LeasePolicy
 }
 
 // Ladder is the trust ladder: each support raise moves a limit up one step.
@@ -124,7 +127,9 @@ type EarnedPolicy struct {
 // DefaultConfig is trial 20/day, paid 200/day, ×2 per raise up to 100000,
 // a 24 h window in 15-minute buckets, trial refused and paid limited to 10%
 // per instance while the counter store is down, limits cached 5 s,
-// reservations committed after 15 minutes, proposals after 7 days ≥ 80%.
+// reservations committed after 15 minutes, proposals after 7 days ≥ 80%,
+// and leases of up to 64 recipients, at most 1/16 of a budget's room, for
+// 1 second.
 func DefaultConfig() Config {
 	return Config{
 		Plans:          map[string]int64{PlanTrial: 20, PlanPaid: 200},
@@ -135,6 +140,7 @@ func DefaultConfig() Config {
 		LimitCacheTTL:  5 * time.Second,
 		ReservationTTL: 15 * time.Minute,
 		Earned:         EarnedPolicy{Days: 7, Fraction: 0.8},
+		Lease:          LeasePolicy{Max: 64, Share: 16, TTL: time.Second},
 	}
 }
 
@@ -155,6 +161,12 @@ func (c Config) validate() error {
 	}
 	if c.ReservationTTL <= 0 {
 		return fmt.Errorf("quota: reservation TTL must be positive")
+	}
+	if c.Lease.Max < 0 || c.Lease.Share < 0 || c.Lease.TTL < 0 {
+		return fmt.Errorf("quota: lease policy %+v has a negative field", c.Lease)
+	}
+	if c.Lease.on() && c.Lease.TTL >= c.ReservationTTL {
+		return fmt.Errorf("quota: lease TTL %v must be shorter than the reservation TTL %v", c.Lease.TTL, c.ReservationTTL)
 	}
 	if c.Fail.LocalFraction < 0 || c.Fail.LocalFraction > 1 {
 		return fmt.Errorf("quota: local fraction %v outside [0, 1]", c.Fail.LocalFraction)

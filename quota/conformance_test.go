@@ -346,4 +346,22 @@ func testCounterDirect(t *testing.T, b backend) {
 	if err != nil || u.Committed != 7 || len(u.Buckets) != 2 {
 		t.Fatalf("usage after add = %+v, %v", u, err)
 	}
+	// A partial Commit (a settled lease) counts what it names, at most what
+	// was held, and drops the rest.
+	if _, ok, err := c.Reserve(ctx, req("lease", 10, 100)); err != nil || !ok {
+		t.Fatalf("lease reserve = %v, %v", ok, err)
+	}
+	if found, err := c.Commit(ctx, req("lease", 4, 0)); err != nil || !found {
+		t.Fatalf("partial commit = %v, %v", found, err)
+	}
+	if _, ok, err := c.Reserve(ctx, req("lease2", 2, 100)); err != nil || !ok {
+		t.Fatalf("second lease reserve = %v, %v", ok, err)
+	}
+	if found, err := c.Commit(ctx, req("lease2", 5, 0)); err != nil || !found {
+		t.Fatalf("over-asking commit = %v, %v", found, err)
+	}
+	u, err = c.Usage(ctx, req("", 0, 0))
+	if err != nil || u.Committed != 7+4+2 || u.Pending != 0 {
+		t.Fatalf("usage after partial commits = %+v, %v; want 13 committed, none pending", u, err)
+	}
 }

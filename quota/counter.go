@@ -19,9 +19,11 @@ type Counter interface {
 	// Reserve holds r.N for r.ID if committed + pending + r.N <= r.Limit.
 	// The Usage returned is the state it decided on (before this hold).
 	Reserve(ctx context.Context, r Request) (Usage, bool, error)
-	// Commit turns reservation r.ID into usage in the bucket of r.Now. It
-	// reports false, and changes nothing, when the reservation is gone
-	// (already committed, released, or expired and committed).
+	// Commit turns reservation r.ID into usage in the bucket of r.Now: all
+	// of it when r.N is 0, else r.N of it (at most what it holds) and the
+	// rest is dropped, as a Release would (a settled lease). It reports
+	// false, and changes nothing, when the reservation is gone (already
+	// committed, released, or expired and committed).
 	Commit(ctx context.Context, r Request) (bool, error)
 	// Release drops reservation r.ID; false when it is gone.
 	Release(ctx context.Context, r Request) (bool, error)
@@ -38,7 +40,7 @@ type Counter interface {
 type Request struct {
 	Budget  string
 	ID      string // reservation id (Reserve, Commit, Release)
-	N       int64  // recipients (Reserve)
+	N       int64  // recipients (Reserve, Add); what to count (Commit; 0: all)
 	Limit   int64  // (Reserve)
 	Now     time.Time
 	Expires time.Time // when a pending reservation is committed for its holder (Reserve)
@@ -57,6 +59,15 @@ type Usage struct {
 type Bucket struct {
 	Start time.Time
 	Count int64
+}
+
+// committedPart is how much of a reservation of held recipients a Commit
+// asking for want counts: all when want is 0, else want, at most held.
+func committedPart(held, want int64) int64 {
+	if want > 0 && want < held {
+		return want
+	}
+	return held
 }
 
 // Used is what counts against the limit.

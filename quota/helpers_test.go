@@ -52,6 +52,8 @@ func counterBackends() []backend {
 func testConfig() quota.Config {
 	cfg := quota.DefaultConfig()
 	cfg.LimitCacheTTL = time.Second
+	// The per-message path; lease_test.go turns leases on.
+	cfg.Lease = quota.LeasePolicy{}
 	return cfg
 }
 

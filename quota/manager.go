@@ -35,6 +35,8 @@ type Manager struct {
 	owed  map[owedKey]int64    // local admissions not yet replayed into c
 	// hasOwed is set while owed is not empty, so the hot path need not lock.
 	hasOwed atomic.Bool
+
+	leases leases
 }
 
 type owedKey struct {
@@ -83,6 +85,8 @@ func NewManager(db *store.DB, c Counter, cfg Config, logger *slog.Logger, now fu
 		cache: map[string]limitEntry{},
 		daily: map[dayKey]*dayUsage{},
 		owed:  map[owedKey]int64{},
+
+		leases: leases{slots: map[leaseKey]*leaseSlot{}, unused: map[string]int64{}},
 	}
 }
 
@@ -103,7 +107,8 @@ type Reservation struct {
 	Budget string
 	N      int64
 	Limit  int64
-	local  bool // admitted by the FailLocal policy; settled in process
+	local  bool   // admitted by the FailLocal policy; settled in process
+	lease  *lease // served from this instance's lease; settled in process
 	mu     sync.Mutex
 	done   bool
 }
@@ -140,6 +145,11 @@ func (m *Manager) reserve(ctx context.Context, tenantID string, n int) (*Reserva
 		return nil, err
 	}
 	now := m.now()
+	if m.cfg.Lease.on() && !m.failed.Load() && !m.hasOwed.Load() {
+		if r, ok := m.reserveLeased(ctx, tenantID, lim, int64(n), now); ok {
+			return r, nil
+		}
+	}
 	req := m.request(lim.Budget, now)
 	req.ID, req.N, req.Limit, req.Expires = m.newID(), int64(n), lim.Limit, now.Add(m.cfg.ReservationTTL)
 	t0 := time.Now()
@@ -166,6 +176,11 @@ func (m *Manager) reserve(ctx context.Context, tenantID string, n int) (*Reserva
 		local = true
 	} else {
 		m.noteSuccess(ctx)
+		room := lim.Limit - u.Used()
+		if ok {
+			room -= int64(n)
+		}
+		m.noteRoom(leaseKey{budget: lim.Budget, limit: lim.Limit}, room, int64(n))
 		if !ok {
 			return nil, &ExceededError{Tenant: tenantID, Limit: lim.Limit, Used: u.Used(), Requested: int64(n),
 				ResetsAt: resetsAt(u, u.Used()+int64(n)-lim.Limit, now, m.cfg.Window, m.cfg.BucketWidth)}
@@ -207,6 +222,14 @@ func (r *Reservation) settle(ctx context.Context, commit bool) error {
 	}
 	m := r.m
 	now := m.now()
+	if r.lease != nil {
+		m.settleLeased(r.lease, r.N, commit)
+		r.done = true
+		if commit {
+			m.recordDaily(r.Tenant, now, r.N, r.Limit)
+		}
+		return nil
+	}
 	req := m.request(r.Budget, now)
 	req.ID = r.ID
 	c := m.counterFor(r.local)
@@ -298,6 +321,9 @@ func (m *Manager) settleAsync(ctx context.Context, r *Reservation, req Request, 
 // queued Commit may be lost, and is then committed at the reservation's
 // expiry; a lost Release over-counts until then. The Manager stays usable.
 func (m *Manager) Close(ctx context.Context) error {
+	if err := m.closeLeases(ctx); err != nil {
+		return fmt.Errorf("quota: settle leases: %w", err)
+	}
 	if a, ok := m.c.(asyncSettler); ok {
 		if err := a.flush(ctx); err != nil {
 			return fmt.Errorf("quota: flush queued settlements: %w", err)
@@ -307,8 +333,10 @@ func (m *Manager) Close(ctx context.Context) error {
 }
 
 // Status is a tenant's quota now. Used counts committed and pending
-// recipients of its budget; ResetsAt is when the oldest counted bucket
-// leaves the window, or now+window when nothing is used.
+// recipients of its budget, less what this instance's leases hold unused
+// (another instance's leases count until they settle, within a lease
+// TTL); ResetsAt is when the oldest counted bucket leaves the window, or
+// now+window when nothing is used.
 type Status struct {
 	Plan      string
 	Budget    string
@@ -334,8 +362,11 @@ func (m *Manager) Status(ctx context.Context, tenantID string) (Status, error) {
 		return Status{}, &UnavailableError{Tenant: tenantID, Op: "status", Err: err}
 	}
 	m.noteSuccess(ctx)
-	st := Status{Plan: lim.Plan, Budget: lim.Budget, Limit: lim.Limit, Used: u.Used(),
-		Remaining: max(lim.Limit-u.Used(), 0), ResetsAt: now.Add(m.cfg.Window).UTC()}
+	// This instance's leases' unused recipients are pending in the store
+	// but not used; other instances' count for at most a lease TTL.
+	used := max(u.Used()-m.leases.unusedOf(lim.Budget), u.Committed)
+	st := Status{Plan: lim.Plan, Budget: lim.Budget, Limit: lim.Limit, Used: used,
+		Remaining: max(lim.Limit-used, 0), ResetsAt: now.Add(m.cfg.Window).UTC()}
 	if len(u.Buckets) > 0 {
 		oldest := u.Buckets[0].Start
 		for _, b := range u.Buckets[1:] {

@@ -108,7 +108,7 @@ func (c *memoryCounter) Commit(_ context.Context, r Request) (bool, error) {
 		return false, nil
 	}
 	delete(b.res, r.ID)
-	b.buckets[bucketStart(r.Now, r.Bucket)] += h.n
+	b.buckets[bucketStart(r.Now, r.Bucket)] += committedPart(h.n, r.N)
 	return true, nil
 }
 

@@ -22,6 +22,7 @@ type metrics struct {
 	replayed     prometheus.Counter
 	settleErrors *prometheus.CounterVec // by op: commit, release
 	settleQueued prometheus.Counter
+	leases       *prometheus.CounterVec // by event: acquired, refused, failed, settled
 }
 
 func newMetrics() *metrics {
@@ -45,15 +46,23 @@ func newMetrics() *metrics {
 		}),
 		settleErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "outpost_quota_settle_errors_total",
-			Help: "Commits and releases the counter store failed (the reservation is committed at its expiry), by op.",
+			Help: "Commits and releases the counter store failed (the reservation is committed at its expiry), by op (commit, release, lease).",
 		}, []string{"op"}),
 	}
 	m.settleQueued = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "outpost_quota_settlements_queued_total",
 		Help: "Commits and releases queued behind the counter store calls in flight instead of waited for.",
 	})
+	m.leases = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "outpost_quota_leases_total",
+		Help: "Quota leases by event: acquired, refused (no room), failed (store error), settled.",
+	}, []string{"event"})
+	for _, e := range []string{"acquired", "refused", "failed", "settled"} {
+		m.leases.WithLabelValues(e)
+	}
 	m.settleErrors.WithLabelValues("commit")
 	m.settleErrors.WithLabelValues("release")
+	m.settleErrors.WithLabelValues("lease")
 	for _, o := range []string{outcomeAdmitted, outcomeExceeded, outcomeLocal, outcomeUnavailable, outcomeError} {
 		m.reservations.WithLabelValues(o)
 	}
@@ -64,7 +73,7 @@ func newMetrics() *metrics {
 // RegisterMetrics registers the Manager's metrics with reg (cmd/outpost
 // passes the /metrics registry). The metrics are kept either way.
 func (m *Manager) RegisterMetrics(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.met.reservations, m.met.storeUp, m.met.storeLatency, m.met.replayed, m.met.settleErrors, m.met.settleQueued} {
+	for _, c := range []prometheus.Collector{m.met.reservations, m.met.storeUp, m.met.storeLatency, m.met.replayed, m.met.settleErrors, m.met.settleQueued, m.met.leases} {
 		if err := reg.Register(c); err != nil {
 			return fmt.Errorf("quota: register metrics: %w", err)
 		}

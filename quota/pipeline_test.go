@@ -166,14 +166,14 @@ func TestRedisPipelinedCancelled(t *testing.T) {
 }
 
 // commitFailer is a go-redis hook that, while on, fails every Commit and
-// Release script call (EVALSHA/EVAL sha|source, 4, 4 keys, 5 arguments) without sending
-// it.
+// Release script call (EVALSHA/EVAL sha|source, 4, 4 keys, 6 arguments for
+// Commit, 5 for Release) without sending it.
 type commitFailer struct{ on atomic.Bool }
 
 func isCommitCall(cmd redis.Cmder) bool {
 	a := cmd.Args()
 	name := fmt.Sprint(a[0])
-	return (name == "evalsha" || name == "eval") && len(a) == 12
+	return (name == "evalsha" || name == "eval") && (len(a) == 12 || len(a) == 13)
 }
 
 var errInjected = errors.New("injected commit failure")

@@ -149,13 +149,15 @@ touch(2, 4)
 return {1, committed, pending}
 `
 
-// ARGV[5] id.
+// ARGV[5] id, ARGV[6] how many to count (0: all; the rest is dropped).
 const luaCommit = `
 local n = tonumber(redis.call('HGET', KEYS[3], ARGV[5]) or '0')
 if n == 0 then return 0 end
 redis.call('HDEL', KEYS[3], ARGV[5])
 redis.call('ZREM', KEYS[2], ARGV[5])
 redis.call('DECRBY', KEYS[4], n)
+local c = tonumber(ARGV[6] or '0')
+if c > 0 and c < n then n = c end
 redis.call('HINCRBY', KEYS[1], bucket(now), n)
 touch(1, 1)
 return 1
@@ -214,7 +216,7 @@ func (rc *RedisCounter) Usage(ctx context.Context, r Request) (Usage, error) {
 }
 
 func (rc *RedisCounter) Commit(ctx context.Context, r Request) (bool, error) {
-	n, err := rc.pipe.run(ctx, rc.commit, rc.keys(r.Budget), rc.args(r, r.ID)...).Int64()
+	n, err := rc.pipe.run(ctx, rc.commit, rc.keys(r.Budget), rc.args(r, r.ID, r.N)...).Int64()
 	if err != nil {
 		return false, fmt.Errorf("quota: redis commit: %w", err)
 	}
@@ -244,9 +246,9 @@ func (rc *RedisCounter) settleAsync(ctx context.Context, r Request, commit bool,
 	if rc.pipe.idle() { // checked again under the lock; this spares building the call
 		return false
 	}
-	script, op := rc.release, "release"
+	script, op, args := rc.release, "release", rc.args(r, r.ID)
 	if commit {
-		script, op = rc.commit, "commit"
+		script, op, args = rc.commit, "commit", rc.args(r, r.ID, r.N)
 	}
 	return rc.pipe.runAsync(ctx, func(cmd *redis.Cmd) {
 		n, err := cmd.Int64()
@@ -255,7 +257,7 @@ func (rc *RedisCounter) settleAsync(ctx context.Context, r Request, commit bool,
 			return
 		}
 		done(n == 1, nil)
-	}, script, rc.keys(r.Budget), rc.args(r, r.ID)...)
+	}, script, rc.keys(r.Budget), args...)
 }
 
 // flush waits until every queued settlement has been sent and answered.

@@ -159,7 +159,7 @@ func (sc *SQLCounter) settle(ctx context.Context, r Request, commit bool) (bool,
 		}
 		found = true
 		if commit {
-			return addBucket(ctx, tx, r.Budget, bucketStart(r.Now, r.Bucket), n)
+			return addBucket(ctx, tx, r.Budget, bucketStart(r.Now, r.Bucket), committedPart(n, r.N))
 		}
 		return nil
 	})

@@ -27,6 +27,8 @@ import (
 //	bare         no quota, no content inspection, no DKIM (smtpd alone)
 //	quota=sql    + quota counters in the SQLite database
 //	quota=redis  + quota counters in Redis
+//	quota=redis-per-message  the same with leases off: what a budget near
+//	             its limit costs (every message asks Redis twice)
 //	scoring      + content scoring of every message
 //	all          quota in Redis + scoring + Ed25519 DKIM: the product
 //
@@ -34,7 +36,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkPipeline -benchtime 3000x ./cmd/outpost
 func BenchmarkPipeline(b *testing.B) {
-	for _, v := range []string{"bare", "quota=sql", "quota=redis", "scoring", "all"} {
+	for _, v := range []string{"bare", "quota=sql", "quota=redis", "quota=redis-per-message", "scoring", "all"} {
 		b.Run(v, func(b *testing.B) { benchPipeline(b, v) })
 	}
 }
@@ -49,13 +51,17 @@ func benchPipeline(b *testing.B, variant string) {
 		b.Fatal(err)
 	}
 	newManager := func(c quota.Counter) *quota.Manager {
-		cfg := quota.DefaultConfig()
+		cfg := quota.DefaultConfig() // leases on, as serve runs
+		if variant == "quota=redis-per-message" {
+			cfg.Lease = quota.LeasePolicy{}
+		}
 		cfg.Plans["paid"] = 10_000_000 // a limit the benchmark never reaches
 		cfg.Ladder.Cap = 10_000_000
 		m := quota.NewManager(db, c, cfg, slog.New(slog.DiscardHandler), time.Now)
 		if err := m.InitTenant(ctx, "acme", "paid", "bench"); err != nil {
 			b.Fatal(err)
 		}
+		b.Cleanup(func() { _ = m.Close(context.Background()) }) // settles leases
 		return m
 	}
 	redisManager := func() *quota.Manager {
@@ -69,7 +75,7 @@ func benchPipeline(b *testing.B, variant string) {
 	switch variant {
 	case "quota=sql":
 		q = quotaGate{newManager(quota.NewSQLCounter(db))}
-	case "quota=redis":
+	case "quota=redis", "quota=redis-per-message":
 		q = quotaGate{redisManager()}
 	case "scoring", "all":
 		sc, err := newScorer(serveConfig{scoreHold: scoring.DefaultHoldThreshold, scoreReject: scoring.DefaultRejectThreshold}, db)

@@ -47,6 +47,8 @@ type serveConfig struct {
 	redis             string
 	redisPrefix       string
 	redisTimeout      time.Duration
+	quotaLeaseMax     int64
+	quotaLeaseTTL     time.Duration
 	dbMaxConns        int
 	scoreHold         float64
 	probationDelay    time.Duration
@@ -83,6 +85,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.redisPrefix, "redis-prefix", "outpost:", "prefix of every Redis key, so several deployments can share one Redis")
 	fs.IntVar(&c.dbMaxConns, "db-max-conns", 20, "most open PostgreSQL connections per instance (mind max_connections when running several instances)")
 	fs.DurationVar(&c.redisTimeout, "redis-timeout", 250*time.Millisecond, "dial/read/write timeout towards Redis; past it the quota fail policy answers (keep it short)")
+	fs.Int64Var(&c.quotaLeaseMax, "quota-lease-max", 64, "largest quota lease: recipients an instance takes from the counter store at once for a budget far from its limit (0 or 1: one message at a time)")
+	fs.DurationVar(&c.quotaLeaseTTL, "quota-lease-ttl", time.Second, "how long a quota lease hands out recipients before its unused ones go back")
 	fs.Float64Var(&c.scoreHold, "score-hold", scoring.DefaultHoldThreshold, "content score at or above which a message is held for review")
 	fs.Float64Var(&c.scoreReject, "score-reject", scoring.DefaultRejectThreshold, "content score at or above which a message is refused (5.7.1)")
 	fs.DurationVar(&c.probationDelay, "probation-delay", 5*time.Minute, "how long a young trial tenant's first messages wait before they go out")

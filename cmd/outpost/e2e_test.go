@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -351,6 +352,108 @@ func TestQuotaExactThreeInstancesSharedRedis(t *testing.T) {
 			"--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", "300"))
 	}
 	checkExact(t, up, quotaRace(t, servers, tenant, 200), 20)
+}
+
+// TestQuotaLeasesExactThreeInstances: a paid tenant raised to 400 a day
+// sends 600 messages at once through three instances sharing Redis, with
+// quota leases on (the default). Leases serve most of them without asking
+// Redis, yet never more than 400 are accepted; a sender that retries the
+// refused ones after a lease TTL finds every recipient leases held back,
+// so exactly 400 reach the upstream.
+func TestQuotaLeasesExactThreeInstances(t *testing.T) {
+	t.Parallel()
+	redisAddr := testenv.RedisAddr(t)
+	dsn := testenv.PostgresDSN(t)
+	outpostBinary(t)
+	up := smtptest.New(t, smtptest.Options{Sink: true})
+	cli(t, "migrate", "--db", dsn)
+	tenant := testenv.RandomName("paid-")
+	cli(t, "tenant", "add", tenant, "--plan", "paid", "--db", dsn)
+	cli(t, "tenant", "raise", tenant, "--reason", "steady sender", "--db", dsn) // 200 → 400
+	const limit, sent = 400, 600
+	prefix := testenv.RedisPrefix(t)
+	var servers []*server
+	for range 3 {
+		servers = append(servers, startServe(t, "--data-dir", t.TempDir(), "--db", dsn, "--redis", redisAddr, "--redis-prefix", prefix,
+			"--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", "700"))
+	}
+	pending := make([]int, sent)
+	for i := range pending {
+		pending[i] = i
+	}
+	accepted := 0
+	for round := 0; round < 6 && len(pending) > 0; round++ {
+		if round > 0 {
+			time.Sleep(1500 * time.Millisecond) // past the lease TTL (1 s)
+		}
+		results := make([]smtpResult, len(pending))
+		var wg sync.WaitGroup
+		for j, i := range pending {
+			wg.Go(func() {
+				to := fmt.Sprintf("r%d@example.org", i)
+				body := "X-Outpost-Tenant: " + tenant + "\r\n" + message("news@"+tenant+".example", to, "Hello", "Monthly update.")
+				results[j] = send(servers[(i+round)%3].smtp, sendOpts{from: "news@" + tenant + ".example", to: []string{to}, body: body})
+			})
+		}
+		wg.Wait()
+		var refused []int
+		for j, r := range results {
+			switch {
+			case r.code == 250:
+				accepted++
+			case r.code == 451 && r.enhanced == (smtp.EnhancedCode{4, 7, 1}) && strings.Contains(r.msg, "quota"):
+				refused = append(refused, pending[j])
+			default:
+				t.Fatalf("unexpected reply: %v", r)
+			}
+		}
+		t.Logf("round %d: %d sent, %d refused, %d accepted in all", round, len(pending), len(refused), accepted)
+		if accepted > limit {
+			t.Fatalf("%d accepted, over the limit of %d", accepted, limit)
+		}
+		if accepted == limit && round > 0 && len(refused) == len(pending) {
+			break // a whole round refused at the limit: done
+		}
+		pending = refused
+	}
+	if accepted != limit {
+		t.Fatalf("accepted %d after retries, want exactly %d", accepted, limit)
+	}
+	up.Wait(limit, 30*time.Second)
+	time.Sleep(2 * time.Second)
+	if n := up.Count(); n != limit {
+		t.Errorf("upstream received %d messages, want exactly %d", n, limit)
+	}
+	leases := 0.0
+	for _, s := range servers {
+		leases += scrapeMetric(t, s, `outpost_quota_leases_total{event="acquired"}`)
+	}
+	if leases == 0 {
+		t.Errorf("no instance took a quota lease: the test did not exercise leasing")
+	}
+	t.Logf("%v leases taken for %d accepted messages", leases, accepted)
+}
+
+// scrapeMetric reads one sample from a server's /metrics.
+func scrapeMetric(t *testing.T, s *server, series string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + s.http + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %q: %v", series, v, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("metric %s not in /metrics", series)
+	return 0
 }
 
 func TestQuotaExactThreeInstancesRedisCluster(t *testing.T) {

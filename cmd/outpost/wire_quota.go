@@ -78,7 +78,16 @@ func newQuota(c serveConfig, db *store.DB, log *slog.Logger) (*quota.Manager, st
 	} else {
 		counter = quota.NewSQLCounter(db)
 	}
-	m := quota.NewManager(db, counter, quota.DefaultConfig(), log.With("component", "quota"), time.Now)
+	cfg := quota.DefaultConfig()
+	cfg.Lease.Max, cfg.Lease.TTL = c.quotaLeaseMax, c.quotaLeaseTTL
+	if c.quotaLeaseMax < 0 || c.quotaLeaseTTL < 0 || (c.quotaLeaseMax > 1 && c.quotaLeaseTTL >= cfg.ReservationTTL) {
+		closeRedis()
+		return nil, "", nil, fmt.Errorf("--quota-lease-max must be ≥ 0 and --quota-lease-ttl between 0 and %v", cfg.ReservationTTL)
+	}
+	if c.quotaLeaseMax > 1 && c.quotaLeaseTTL > 0 {
+		desc += fmt.Sprintf(", leases of up to %d for %v", c.quotaLeaseMax, c.quotaLeaseTTL)
+	}
+	m := quota.NewManager(db, counter, cfg, log.With("component", "quota"), time.Now)
 	closer := func() {
 		// Settlements queued behind in-flight Redis calls go out before the
 		// client closes (a lost one would only be committed at expiry).
