@@ -47,6 +47,15 @@ func (c *countingCounter) Release(ctx context.Context, r quota.Request) (bool, e
 	return c.Counter.Release(ctx, r)
 }
 
+// leaseManager is an instance with leases on, counting in db through c
+// (nil: a plain SQL counter).
+func leaseManager(db *store.DB, c quota.Counter) *quota.Manager {
+	if c == nil {
+		c = quota.NewSQLCounter(db)
+	}
+	return quota.NewManager(db, c, leaseConfig(1000), nil, nil)
+}
+
 func leaseConfig(paidLimit int64) quota.Config {
 	cfg := testConfig()
 	cfg.Plans[quota.PlanPaid] = paidLimit
@@ -198,7 +207,7 @@ func TestLeaseSettlesWhatWasUsed(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.SQLite(t)
 	c := &countingCounter{Counter: quota.NewSQLCounter(db)}
-	m := quota.NewManager(db, c, leaseConfig(1000), nil, nil)
+	m := leaseManager(db, c)
 	addTenant(t, db, m, "acme", quota.PlanPaid)
 	// The first reservation goes to the store and learns the room left.
 	if err := mustReserve(t, m, "acme", 1).Commit(ctx); err != nil {
@@ -214,7 +223,7 @@ func TestLeaseSettlesWhatWasUsed(t *testing.T) {
 	if st := mustStatus(t, m, "acme"); st.Used != 1+10 {
 		t.Fatalf("while the lease is held: %+v, want 1 committed + 10 in flight", st)
 	}
-	other := quota.NewManager(db, quota.NewSQLCounter(db), leaseConfig(1000), nil, nil)
+	other := leaseManager(db, nil)
 	if st := mustStatus(t, other, "acme"); st.Used != 1+62 {
 		t.Fatalf("another instance while the lease is held: %+v, want 1 committed + the lease of 62 (999/16)", st)
 	}
@@ -246,14 +255,14 @@ func TestLeaseSettlesWhatWasUsed(t *testing.T) {
 func TestLeaseExpiresOnItsOwn(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.SQLite(t)
-	m := quota.NewManager(db, quota.NewSQLCounter(db), leaseConfig(1000), nil, nil)
+	m := leaseManager(db, nil)
 	addTenant(t, db, m, "acme", quota.PlanPaid)
 	for range 3 {
 		if err := mustReserve(t, m, "acme", 1).Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	other := quota.NewManager(db, quota.NewSQLCounter(db), leaseConfig(1000), nil, nil)
+	other := leaseManager(db, nil)
 	if st := mustStatus(t, m, "acme"); st.Used != 3 {
 		t.Fatalf("the lease holder reports %+v, want 3 used", st)
 	}
@@ -276,7 +285,7 @@ func TestLeaseNotNearTheLimit(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.SQLite(t)
 	c := &countingCounter{Counter: quota.NewSQLCounter(db)}
-	m := quota.NewManager(db, c, leaseConfig(1000), nil, nil)
+	m := leaseManager(db, c)
 	addTenant(t, db, m, "trial1", quota.PlanTrial) // 20
 	for range 20 {
 		if err := mustReserve(t, m, "trial1", 1).Commit(ctx); err != nil {
@@ -298,7 +307,7 @@ func TestLeaseStoreDown(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.SQLite(t)
 	c := &countingCounter{Counter: quota.NewSQLCounter(db)}
-	m := quota.NewManager(db, c, leaseConfig(1000), nil, nil)
+	m := leaseManager(db, c)
 	addTenant(t, db, m, "acme", quota.PlanPaid)
 	if err := mustReserve(t, m, "acme", 1).Commit(ctx); err != nil {
 		t.Fatal(err)

@@ -345,13 +345,22 @@ func TestQuotaExactThreeInstancesSharedRedis(t *testing.T) {
 	cli(t, "migrate", "--db", dsn)
 	tenant := testenv.RandomName("trial-")
 	cli(t, "tenant", "add", tenant, "--db", dsn)
+	servers := startInstances(t, 3, dsn, redisAddr, up, 300)
+	checkExact(t, up, quotaRace(t, servers, tenant, 200), 20)
+}
+
+// startInstances starts n serve processes on one PostgreSQL and one Redis
+// (a fresh key prefix), relaying to up, with the header path open to
+// loopback and maxPerIP connections per client IP.
+func startInstances(t *testing.T, n int, dsn, redisAddr string, up *smtptest.Upstream, maxPerIP int) []*server {
+	t.Helper()
 	prefix := testenv.RedisPrefix(t)
 	var servers []*server
-	for range 3 {
+	for range n {
 		servers = append(servers, startServe(t, "--data-dir", t.TempDir(), "--db", dsn, "--redis", redisAddr, "--redis-prefix", prefix,
-			"--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", "300"))
+			"--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", strconv.Itoa(maxPerIP)))
 	}
-	checkExact(t, up, quotaRace(t, servers, tenant, 200), 20)
+	return servers
 }
 
 // TestQuotaLeasesExactThreeInstances: a paid tenant raised to 400 a day
@@ -371,12 +380,7 @@ func TestQuotaLeasesExactThreeInstances(t *testing.T) {
 	cli(t, "tenant", "add", tenant, "--plan", "paid", "--db", dsn)
 	cli(t, "tenant", "raise", tenant, "--reason", "steady sender", "--db", dsn) // 200 → 400
 	const limit, sent = 400, 600
-	prefix := testenv.RedisPrefix(t)
-	var servers []*server
-	for range 3 {
-		servers = append(servers, startServe(t, "--data-dir", t.TempDir(), "--db", dsn, "--redis", redisAddr, "--redis-prefix", prefix,
-			"--upstreams", up.Addr(), "--trusted-nets", "127.0.0.0/8", "--max-conns-per-ip", "700"))
-	}
+	servers := startInstances(t, 3, dsn, redisAddr, up, 700)
 	pending := make([]int, sent)
 	for i := range pending {
 		pending[i] = i
