@@ -1,17 +1,11 @@
 package review
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/mail"
 	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -22,26 +16,12 @@ import (
 	"github.com/outpost-mail/outpost/scoring"
 )
 
-// corpusFiles lists the corpus files of a label, in labels.tsv order.
+// corpusFiles lists the corpus files of a label ("ham" takes in hard ham).
 func corpusFiles(t *testing.T, dir, label string) []string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "labels.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		p := strings.Split(sc.Text(), "\t")
-		if len(p) >= 2 && p[1] == label {
-			out = append(out, filepath.Join(dir, p[0]))
-		}
-	}
-	return out
+	return testenv.CorpusFiles(t, dir, func(_, l string) bool { return l == label })
 }
 
-// plainSpam returns subject and body of single-part text/plain spam files.
+// plainSpam returns subject and body of the spam files VarySpam can vary.
 func plainSpam(t *testing.T, files []string) [][2]string {
 	var out [][2]string
 	for _, f := range files {
@@ -49,86 +29,11 @@ func plainSpam(t *testing.T, files []string) [][2]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := mail.ReadMessage(bytes.NewReader(raw))
-		if err != nil {
-			continue
+		if subject, body, ok := testenv.PlainText(raw); ok {
+			out = append(out, [2]string{subject, body})
 		}
-		ct := strings.ToLower(m.Header.Get("Content-Type"))
-		cte := strings.ToLower(m.Header.Get("Content-Transfer-Encoding"))
-		if (ct != "" && !strings.HasPrefix(ct, "text/plain")) || strings.Contains(cte, "base64") || strings.Contains(cte, "quoted") {
-			continue
-		}
-		body, _ := io.ReadAll(m.Body)
-		if len(body) < 400 || len(body) > 3000 {
-			continue
-		}
-		out = append(out, [2]string{m.Header.Get("Subject"), string(body)})
 	}
 	return out
-}
-
-var (
-	urlRe   = regexp.MustCompile(`(?i)(https?://|www\.)[^\s"<>]+`)
-	digitRe = regexp.MustCompile(`[0-9]+`)
-	wordRe  = regexp.MustCompile(`\b[a-z]{5,}\b`)
-	names   = []string{"John", "Maria", "Peter", "Sandra", "Ahmed", "Li", "Olga", "Tom", "Grace", "Luis"}
-	fillers = []string{"really", "truly", "simply", "totally", "now", "exclusive", "special", "private", "secret", "proven"}
-)
-
-// vary makes one copy of a spam template the way a bot does: a name, its
-// own link, new numbers, a few words swapped.
-func vary(rng *rand.Rand, subject, body, linkDomain string) (string, string) {
-	body = urlRe.ReplaceAllStringFunc(body, func(string) string {
-		return fmt.Sprintf("http://%s/%x?u=%d", linkDomain, rng.Uint32(), rng.IntN(99999))
-	})
-	if !strings.Contains(body, linkDomain) {
-		body += fmt.Sprintf("\nVisit http://%s/%x now\n", linkDomain, rng.Uint32())
-	}
-	body = digitRe.ReplaceAllStringFunc(body, func(string) string { return fmt.Sprint(rng.IntN(1000)) })
-	words := wordRe.FindAllStringIndex(body, -1)
-	for range 3 {
-		if len(words) == 0 {
-			break
-		}
-		w := words[rng.IntN(len(words))]
-		body = body[:w[0]] + fillers[rng.IntN(len(fillers))] + strings.Repeat(" ", 0) + body[w[1]:]
-		words = wordRe.FindAllStringIndex(body, -1)
-	}
-	name := names[rng.IntN(len(names))]
-	return fmt.Sprintf("%s %s #%d", name, subject, rng.IntN(1000)), fmt.Sprintf("Dear %s,\n\n%s", name, body)
-}
-
-func invoice(rng *rand.Rand, company, customer string, quote bool) (string, string) {
-	n := rng.IntN(9000) + 1000
-	kind, verb := "Invoice", "Please find your invoice below. Payment is due within 30 days."
-	if quote {
-		kind, verb = "Quote", "Thank you for your request. Please find our quote below; it is valid for 30 days."
-	}
-	var items strings.Builder
-	for i := range rng.IntN(4) + 1 {
-		fmt.Fprintf(&items, "  %d x %s ........ EUR %d.%02d\n", rng.IntN(5)+1, []string{"Consulting hours", "Website maintenance", "Office chairs", "Cleaning service", "Catering"}[(n+i)%5], rng.IntN(900)+10, rng.IntN(100))
-	}
-	body := fmt.Sprintf(`Dear %s,
-
-%s
-
-%s %d from %s
-Date: 2026-03-%02d
-
-%s
-Total: EUR %d.%02d
-
-You can view and pay online at https://pay.platform.example/%s/%d
-
-If you have any questions about this document, simply reply to this e-mail.
-
-Kind regards,
-%s
-
---
-Sent with Platform, online invoicing for small businesses.
-`, customer, verb, kind, n, company, rng.IntN(28)+1, items.String(), rng.IntN(5000), rng.IntN(100), strings.ToLower(kind), n, company)
-	return fmt.Sprintf("%s %d from %s", kind, n, company), body
 }
 
 func buildRaw(from, to, subject, body, queueID string) []byte {
@@ -138,32 +43,8 @@ func buildRaw(from, to, subject, body, queueID string) []byte {
 
 // readdress replaces a ham message's envelope headers and keeps its MIME.
 func readdress(raw []byte, from, to, queueID string) []byte {
-	head, body, ok := bytes.Cut(raw, []byte("\n\n"))
-	if !ok {
-		head, body, _ = bytes.Cut(raw, []byte("\r\n\r\n"))
-	}
-	var out bytes.Buffer
-	fmt.Fprintf(&out, "From: %s\r\nTo: %s\r\nX-Test-Queue: %s\r\n", from, to, queueID)
-	skip := false
-	for _, l := range strings.Split(string(head), "\n") {
-		if l == "" {
-			continue
-		}
-		if l[0] == ' ' || l[0] == '\t' {
-			if !skip {
-				out.WriteString(l + "\n")
-			}
-			continue
-		}
-		k := strings.ToLower(l[:max(0, strings.IndexByte(l, ':'))])
-		skip = slices.Contains([]string{"from", "to", "cc", "received", "return-path", "delivered-to", "x-test-queue"}, k)
-		if !skip {
-			out.WriteString(l + "\n")
-		}
-	}
-	out.WriteString("\n")
-	out.Write(body)
-	return out.Bytes()
+	return []byte(testenv.Readdress(raw, fmt.Sprintf("From: %s\r\nTo: %s\r\nX-Test-Queue: %s\r\n", from, to, queueID),
+		"from", "to", "cc", "received", "return-path", "delivered-to", "x-test-queue"))
 }
 
 type simEvent struct {
@@ -261,7 +142,7 @@ func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][
 		c := i % 2
 		domain := fmt.Sprintf("promo-%d-%d.example", c, rng.IntN(3))
 		for j := range perBot {
-			subj, body := vary(rng, tmpl[c][0], tmpl[c][1], domain)
+			subj, body := testenv.VarySpam(rng, tmpl[c][0], tmpl[c][1], domain)
 			q := queue()
 			to := fmt.Sprintf("victim%d@%s", rng.IntN(100000), []string{"gmail.com", "yahoo.com", "example.net", "hotmail.com"}[rng.IntN(4)])
 			var score *float64
@@ -307,23 +188,23 @@ func runSimulation(t *testing.T, db *store.DB, scorer *scoring.Scorer, spamT [][
 		if established {
 			for j := range 3 { // history: the platform template, before the simulated hours
 				q := queue()
-				to := fmt.Sprintf("%s@client%d.example", strings.ToLower(names[rng.IntN(len(names))]), rng.IntN(500))
+				to := fmt.Sprintf("%s@client%d.example", strings.ToLower(testenv.Names[rng.IntN(len(testenv.Names))]), rng.IntN(500))
 				from := "office@" + id + ".example"
-				subj, body := invoice(rng, company, names[rng.IntN(len(names))], j == 1)
+				subj, body := testenv.Invoice(rng, "2026-03", company, testenv.Names[rng.IntN(len(testenv.Names))], j == 1)
 				evs = append(evs, simEvent{at: start.Add(-time.Duration(3-j) * time.Minute), tenant: id, bot: -1, from: from, to: to, queue: q,
 					raw: buildRaw(from, to, subj, body, q), score: scoreOf(3.5, 4.9), template: true})
 			}
 		}
 		for j := range n {
 			q := queue()
-			to := fmt.Sprintf("%s@client%d.example", strings.ToLower(names[rng.IntN(len(names))]), rng.IntN(500))
+			to := fmt.Sprintf("%s@client%d.example", strings.ToLower(testenv.Names[rng.IntN(len(testenv.Names))]), rng.IntN(500))
 			from := "office@" + id + ".example"
 			at := ats[j]
 			var raw []byte
 			var score *float64
 			isTemplate := j%2 == 0
 			if isTemplate {
-				subj, body := invoice(rng, company, names[rng.IntN(len(names))], j%4 == 2)
+				subj, body := testenv.Invoice(rng, "2026-03", company, testenv.Names[rng.IntN(len(testenv.Names))], j%4 == 2)
 				raw = buildRaw(from, to, subj, body, q)
 				if established {
 					score = scoreOf(3.5, 4.9)

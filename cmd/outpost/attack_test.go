@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -11,9 +10,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"net/http"
-	"net/mail"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -96,11 +93,6 @@ type atkUpstream struct {
 var (
 	atkMsgIDRe    = regexp.MustCompile(`(?im)^Message-ID:[ \t]*<?([^<>\s]+)>?`)
 	atkReceivedRe = regexp.MustCompile(`\(tenant ([^)\s]+)\)`)
-	atkURLRe      = regexp.MustCompile(`(?i)(https?://|www\.)[^\s"<>]+`)
-	atkDigitRe    = regexp.MustCompile(`[0-9]+`)
-	atkWordRe     = regexp.MustCompile(`\b[a-z]{5,}\b`)
-	atkNames      = []string{"John", "Maria", "Peter", "Sandra", "Ahmed", "Li", "Olga", "Tom", "Grace", "Luis", "Emma", "Noah", "Fatima", "Kenji"}
-	atkFillers    = []string{"really", "truly", "simply", "totally", "now", "exclusive", "special", "private", "secret", "proven"}
 )
 
 func (u *atkUpstream) record(e *smtptest.Envelope) error {
@@ -922,7 +914,7 @@ func atkBotSignup(rng *rand.Rand, i int, domain string) map[string]string {
 	}
 	email := "admin@" + domain
 	if i%2 == 0 {
-		email = fmt.Sprintf("%s%d@%s", strings.ToLower(atkNames[rng.IntN(len(atkNames))]), rng.IntN(100000),
+		email = fmt.Sprintf("%s%d@%s", strings.ToLower(testenv.Names[rng.IntN(len(testenv.Names))]), rng.IntN(100000),
 			[]string{"gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "mail.ru"}[rng.IntN(5)])
 	}
 	return map[string]string{"ip": ip, "email": email, "country": []string{"US", "RU", "NG", "VN", "BR"}[rng.IntN(5)]}
@@ -946,8 +938,8 @@ func atkBotTenants(rng *rand.Rand, spamT []atkSpamTemplate) []*atkTenant {
 		from := []string{"sales", "info", "offers", "news"}[rng.IntN(4)] + "@" + domain
 		for range atkPerBot {
 			n++
-			subj, body := atkVary(rng, spamT[tmpl].subject, spamT[tmpl].body, link)
-			to := fmt.Sprintf("%s.%d@%s", strings.ToLower(atkNames[rng.IntN(len(atkNames))]), rng.IntN(1000000),
+			subj, body := testenv.VarySpam(rng, spamT[tmpl].subject, spamT[tmpl].body, link)
+			to := fmt.Sprintf("%s.%d@%s", strings.ToLower(testenv.Names[rng.IntN(len(testenv.Names))]), rng.IntN(1000000),
 				[]string{"gmail.com", "yahoo.com", "example.net", "hotmail.com", "web.de"}[rng.IntN(5)])
 			mid := fmt.Sprintf("atk-spam-%05d.%x@%s", n, rng.Uint32(), domain)
 			b.msgs = append(b.msgs, &atkMsg{id: mid, tenant: id, spam: true, kind: "spam", from: from, to: []string{to},
@@ -973,12 +965,12 @@ func atkHonestTenants(t *testing.T, rng *rand.Rand, hamFiles, hardHam []string) 
 			plan = "paid"
 		}
 		id := fmt.Sprintf("shop%02d-%s", i, plan)
-		ht := &atkTenant{id: id, plan: plan, bot: -1, company: fmt.Sprintf("%s %s %s", atkNames[i%len(atkNames)],
+		ht := &atkTenant{id: id, plan: plan, bot: -1, company: fmt.Sprintf("%s %s %s", testenv.Names[i%len(testenv.Names)],
 			[]string{"Bakery", "Plumbing", "Consulting", "Garden Design", "Print Shop", "Bike Repair"}[i%6], []string{"Ltd", "GmbH", "BV", "& Sons"}[i%4]),
 			domain: fmt.Sprintf("company%02d.example", i)}
 		from := []string{"billing", "office", "hello"}[i%3] + "@" + ht.domain
 		customer := func() (string, string) {
-			nm := atkNames[rng.IntN(len(atkNames))]
+			nm := testenv.Names[rng.IntN(len(testenv.Names))]
 			return nm, fmt.Sprintf("%s@client%d.example", strings.ToLower(nm), rng.IntN(5000))
 		}
 		newMsg := func(kind string, to []string, raw func(id string) string, at time.Duration) {
@@ -993,14 +985,14 @@ func atkHonestTenants(t *testing.T, rng *rand.Rand, hamFiles, hardHam []string) 
 			for j := range 3 { // history before the attack
 				name, to := customer()
 				quote := j == 1
-				subj, body := atkInvoice(rng, ht.company, name, quote)
+				subj, body := testenv.Invoice(rng, "2026-11", ht.company, name, quote)
 				newMsg(map[bool]string{false: "invoice", true: "quote"}[quote], []string{to}, func(mid string) string { return atkBuild(from, to, subj, body, mid) }, -1)
 			}
 		}
 		for j := range nInvoices {
 			name, to := customer()
 			quote := j%3 == 2
-			subj, body := atkInvoice(rng, ht.company, name, quote)
+			subj, body := testenv.Invoice(rng, "2026-11", ht.company, name, quote)
 			newMsg(map[bool]string{false: "invoice", true: "quote"}[quote], []string{to}, func(mid string) string { return atkBuild(from, to, subj, body, mid) }, during())
 		}
 		for range nHam {
@@ -1028,64 +1020,6 @@ func atkHonestTenants(t *testing.T, rng *rand.Rand, hamFiles, hardHam []string) 
 	return out
 }
 
-// atkInvoice is the platform's invoice/quote template filled in by one
-// business for one customer (the honest look-alike across tenants).
-func atkInvoice(rng *rand.Rand, company, customer string, quote bool) (string, string) {
-	n := rng.IntN(9000) + 1000
-	kind, verb := "Invoice", "Please find your invoice below. Payment is due within 30 days."
-	if quote {
-		kind, verb = "Quote", "Thank you for your request. Please find our quote below; it is valid for 30 days."
-	}
-	var items strings.Builder
-	for i := range rng.IntN(4) + 1 {
-		fmt.Fprintf(&items, "  %d x %s ........ EUR %d.%02d\n", rng.IntN(5)+1, []string{"Consulting hours", "Website maintenance", "Office chairs",
-			"Cleaning service", "Catering"}[(n+i)%5], rng.IntN(900)+10, rng.IntN(100))
-	}
-	body := fmt.Sprintf(`Dear %s,
-
-%s
-
-%s %d from %s
-Date: 2026-11-%02d
-
-%s
-Total: EUR %d.%02d
-
-You can view and pay online at https://pay.platform.example/%s/%d
-
-If you have any questions about this document, simply reply to this e-mail.
-
-Kind regards,
-%s
-
---
-Sent with Platform, online invoicing for small businesses.
-`, customer, verb, kind, n, company, rng.IntN(24)+1, items.String(), rng.IntN(5000), rng.IntN(100), strings.ToLower(kind), n, company)
-	return fmt.Sprintf("%s %d from %s", kind, n, company), body
-}
-
-// atkVary makes one copy of a spam template the way a bot does: a name, its
-// own tracking link, new numbers, a few words swapped.
-func atkVary(rng *rand.Rand, subject, body, linkDomain string) (string, string) {
-	body = atkURLRe.ReplaceAllStringFunc(body, func(string) string {
-		return fmt.Sprintf("http://%s/%x?u=%d", linkDomain, rng.Uint32(), rng.IntN(99999))
-	})
-	if !strings.Contains(body, linkDomain) {
-		body += fmt.Sprintf("\nVisit http://%s/%x now\n", linkDomain, rng.Uint32())
-	}
-	body = atkDigitRe.ReplaceAllStringFunc(body, func(string) string { return fmt.Sprint(rng.IntN(1000)) })
-	for range 3 {
-		words := atkWordRe.FindAllStringIndex(body, -1)
-		if len(words) == 0 {
-			break
-		}
-		w := words[rng.IntN(len(words))]
-		body = body[:w[0]] + atkFillers[rng.IntN(len(atkFillers))] + body[w[1]:]
-	}
-	name := atkNames[rng.IntN(len(atkNames))]
-	return fmt.Sprintf("%s %s #%d", name, subject, rng.IntN(1000)), fmt.Sprintf("Dear %s,\n\n%s", name, body)
-}
-
 func atkBuild(from, to, subject, body, msgID string) string {
 	return fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
 		from, to, subject, time.Now().UTC().Format(time.RFC1123Z), msgID, strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n"))
@@ -1094,49 +1028,14 @@ func atkBuild(from, to, subject, body, msgID string) string {
 // atkReaddress replaces a corpus message's addressing and trace headers and
 // keeps its MIME structure and body.
 func atkReaddress(raw []byte, from, to, msgID string) string {
-	raw = bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))
-	head, body, _ := bytes.Cut(raw, []byte("\n\n"))
-	var out strings.Builder
-	fmt.Fprintf(&out, "From: %s\r\nTo: %s\r\nMessage-ID: <%s>\r\n", from, to, msgID)
-	skip := false
-	for _, l := range strings.Split(string(head), "\n") {
-		if l == "" || strings.HasPrefix(l, "From ") {
-			continue
-		}
-		if l[0] == ' ' || l[0] == '\t' {
-			if !skip {
-				out.WriteString(l + "\r\n")
-			}
-			continue
-		}
-		k := strings.ToLower(l[:max(0, strings.IndexByte(l, ':'))])
-		skip = k == "" || slices.Contains([]string{"from", "to", "cc", "bcc", "received", "return-path", "delivered-to", "message-id",
-			"delivery-date", "x-outpost-tenant", "envelope-to", "x-original-to"}, k)
-		if !skip {
-			out.WriteString(l + "\r\n")
-		}
-	}
-	out.WriteString("\r\n")
-	out.WriteString(strings.ReplaceAll(string(body), "\n", "\r\n"))
-	return out.String()
+	return testenv.Readdress(raw, fmt.Sprintf("From: %s\r\nTo: %s\r\nMessage-ID: <%s>\r\n", from, to, msgID),
+		"from", "to", "cc", "bcc", "received", "return-path", "delivered-to", "message-id",
+		"delivery-date", "x-outpost-tenant", "envelope-to", "x-original-to")
 }
 
-func atkCorpusFiles(t *testing.T, dir, label string) []string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "labels.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		p := strings.Split(sc.Text(), "\t")
-		if len(p) >= 2 && strings.HasPrefix(p[0], label+"/") && !strings.HasPrefix(p[0], "#") {
-			out = append(out, filepath.Join(dir, p[0]))
-		}
-	}
-	return out
+// atkCorpusFiles lists the corpus files in one folder (ham, hard_ham, spam).
+func atkCorpusFiles(t *testing.T, dir, folder string) []string {
+	return testenv.CorpusFiles(t, dir, func(path, _ string) bool { return strings.HasPrefix(path, folder+"/") })
 }
 
 func atkSmallFiles(t *testing.T, files []string, limit int64) []string {
@@ -1179,24 +1078,14 @@ func atkPickSpam(t *testing.T, sc *scoring.Scorer, corpus string, rng *rand.Rand
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := mail.ReadMessage(bytes.NewReader(raw))
-		if err != nil {
+		subject, body, ok := testenv.PlainText(raw)
+		if !ok || subject == "" {
 			continue
 		}
-		ct := strings.ToLower(m.Header.Get("Content-Type"))
-		cte := strings.ToLower(m.Header.Get("Content-Transfer-Encoding"))
-		if (ct != "" && !strings.HasPrefix(ct, "text/plain")) || strings.Contains(cte, "base64") || strings.Contains(cte, "quoted") {
-			continue
-		}
-		body, _ := io.ReadAll(m.Body)
-		subject := m.Header.Get("Subject")
-		if len(body) < 400 || len(body) > 3000 || subject == "" {
-			continue
-		}
-		st := atkSpamTemplate{subject: subject, body: string(body), english: !strings.Contains(subject, "=?") && atkMostlyASCII(body)}
+		st := atkSpamTemplate{subject: subject, body: body, english: !strings.Contains(subject, "=?") && atkMostlyASCII([]byte(body))}
 		verdicts := map[scoring.Verdict]int{}
 		for range 4 {
-			subj, b := atkVary(rng, st.subject, st.body, "promo-x.example")
+			subj, b := testenv.VarySpam(rng, st.subject, st.body, "promo-x.example")
 			r := sc.Score([]byte(atkBuild("sales@x.example", "v@example.net", subj, b, "probe@x.example")))
 			st.meanScore += r.Score / 4
 			verdicts[r.Verdict]++
