@@ -92,7 +92,7 @@ func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest)
 		}
 		// The case row is now ours until commit (PostgreSQL row lock, SQLite
 		// write lock): a concurrent decision on it waits, then finds it decided.
-		if _, err := setTenantStatusTx(ctx, tx, c.TenantID, "", status, req.Actor, why, now); err != nil {
+		if err := setTenantStatusTx(ctx, tx, c.TenantID, status, req.Actor, why, now); err != nil {
 			return err
 		}
 		{
@@ -304,10 +304,9 @@ func (s *Service) settleMessage(ctx context.Context, heldID int64, actor, note, 
 
 // setTenantStatusTx sets a tenant's status inside tx and audits the change
 // there (tenant.status, as store.SetTenantStatus does on its own), so the
-// status commits or rolls back with what caused it. With from set, only a
-// tenant whose status is from changes. It reports whether the status changed.
-// On PostgreSQL the tenant row stays locked until tx ends.
-func setTenantStatusTx(ctx context.Context, tx *store.Tx, tenantID, from, to, actor, reason string, now time.Time) (bool, error) {
+// status commits or rolls back with what caused it. On PostgreSQL the tenant
+// row stays locked until tx ends.
+func setTenantStatusTx(ctx context.Context, tx *store.Tx, tenantID, status, actor, reason string, now time.Time) error {
 	q := `SELECT status FROM tenants WHERE id = ?`
 	if tx.Dialect == store.Postgres {
 		q += ` FOR UPDATE`
@@ -315,17 +314,14 @@ func setTenantStatusTx(ctx context.Context, tx *store.Tx, tenantID, from, to, ac
 	var old string
 	err := tx.QueryRow(ctx, q, tenantID).Scan(&old)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, fmt.Errorf("review: tenant %q: %w", tenantID, ErrNotFound)
+		return fmt.Errorf("review: tenant %q: %w", tenantID, ErrNotFound)
 	}
-	if err != nil {
-		return false, err
+	if err != nil || old == status {
+		return err
 	}
-	if old == to || (from != "" && old != from) {
-		return false, nil
+	if _, err := tx.Exec(ctx, `UPDATE tenants SET status = ?, updated_at = ? WHERE id = ?`, status, ms(now), tenantID); err != nil {
+		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE tenants SET status = ?, updated_at = ? WHERE id = ?`, to, ms(now), tenantID); err != nil {
-		return false, err
-	}
-	return true, store.AuditTx(ctx, tx, store.AuditEntry{At: now, Actor: actor, Action: "tenant.status", Subject: "tenant:" + tenantID,
-		Detail: map[string]any{"old": old, "new": to, "reason": reason}})
+	return store.AuditTx(ctx, tx, store.AuditEntry{At: now, Actor: actor, Action: "tenant.status", Subject: "tenant:" + tenantID,
+		Detail: map[string]any{"old": old, "new": status, "reason": reason}})
 }
