@@ -78,10 +78,11 @@ func TestCrossValidation(t *testing.T) {
 	if rep.CaughtAt1 < 0.98 {
 		t.Errorf("caught at 1%% ham flagged: %.4f < 0.98", rep.CaughtAt1)
 	}
-	// Goal: 0.95 at 0.1%; see doc.go for where this stands (0.892; it was
-	// 0.887 before the synthetic business mail and the commercial cap).
-	if rep.CaughtAt01 < 0.88 {
-		t.Errorf("caught at 0.1%% ham flagged: %.4f < 0.88", rep.CaughtAt01)
+	// Goal: 0.95 at 0.1%; see doc.go for where this stands (0.929 with the
+	// default seed, 0.915 over seeds 1-6; 0.896 before the character
+	// n-grams).
+	if rep.CaughtAt01 < 0.91 {
+		t.Errorf("caught at 0.1%% ham flagged: %.4f < 0.91", rep.CaughtAt01)
 	}
 	if rep.HamRejected > 0 {
 		t.Errorf("%d ham at the reject threshold", rep.HamRejected)

@@ -188,7 +188,7 @@ func crossValidateScores(ctx context.Context, msgs []Labeled, k int, opts Option
 		m := Parse(l.Raw)
 		var f featurizer
 		ps[i].msg = m
-		ps[i].ex = Example{feats: slices.Clone(f.extract(m)), Spam: l.Spam}
+		ps[i].ex = Example{feats: f.extract(m).clone(), Spam: l.Spam}
 		if l.Spam {
 			ps[i].fold = nSpam % k
 			nSpam++

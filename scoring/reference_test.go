@@ -667,7 +667,7 @@ func TestDetailsWithoutFmtMatchReference(t *testing.T) {
 	}
 	s := newTestScorer(t)
 	var f featurizer
-	feats := slices.Clone(f.extract(Parse(readTestdata(t, "crypto.eml"))))
+	feats := slices.Clone(f.extract(Parse(readTestdata(t, "crypto.eml"))).words)
 	feats = append(feats, feat{h: 12345, src: "bad \xff utf8 \"q\""})
 	rng := rand.New(rand.NewPCG(5, 6))
 	zs := []float64{0, math.Copysign(0, -1), 1e-9, -1e-9, 0.05, -0.05, 0.0499, 40, -40, 800, -800, math.NaN()}

@@ -130,7 +130,7 @@ func (s *Scorer) Score(raw []byte) Result {
 	sigs := s.signals(a)
 	s.mu.RLock()
 	z := s.model.logit(feats)
-	score, sigs := s.combine(sigs, z, s.model, feats)
+	score, sigs := s.combine(sigs, z, s.model, feats.words)
 	s.mu.RUnlock()
 	s.pool.Put(f)
 

@@ -22,7 +22,7 @@ func TestSetModelSwapsTheLiveModel(t *testing.T) {
 		t.Fatalf("bayes part %v after SetModel, %v before: the new model was not used", after, before)
 	}
 	// The scorer holds its own copy: changing m afterwards changes nothing.
-	m.learn(nil, false)
+	m.learn(features{}, false)
 	if again := s.Score(raw).Bayes; again != after {
 		t.Fatalf("score changed from %v to %v when the caller's model changed", after, again)
 	}

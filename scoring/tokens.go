@@ -15,6 +15,31 @@ type feat struct {
 	src string
 }
 
+// features are what the classifier reads of one message, in two blocks that
+// are L2-normalised separately (see Model.logit): words, distinct and sorted
+// by hash (body words and pairs, subject, sender name, links, structure),
+// and the distinct character n-grams of the subject's and body's words, in
+// the order they first occur.
+type features struct {
+	words []feat
+	grams []uint32
+}
+
+func (fs features) clone() features {
+	return features{slices.Clone(fs.words), slices.Clone(fs.grams)}
+}
+
+// Character n-grams: gramMin to gramMax bytes of each lower-cased, folded
+// token with '<' and '>' marking its ends ("<free>" gives "<fr", "fre",
+// "ree", "ee>", "<fre", ...), read from the first maxGramText bytes of
+// tokens (subject, then body). They catch what words miss: inflections,
+// compounds, run-together and split words, foreign and misspelt words, and
+// tokens the word features have never seen.
+const (
+	gramMin, gramMax = 3, 5
+	maxGramText      = 32 << 10
+)
+
 const (
 	maxTokenText = 256 << 10 // text bytes tokenized for the classifier
 	maxTokenLen  = 24
@@ -31,6 +56,8 @@ const (
 	nsURL     = 'u'
 	nsTLD     = 't'
 	nsStruct  = 'x'
+	nsGram    = 'c' // body character n-grams
+	nsSubGram = 'C' // subject character n-grams
 )
 
 const (
@@ -210,6 +237,83 @@ type featurizer struct {
 	// For Score (scoreFeatures): the lexicon's word hashes, the fingerprint.
 	hs []uint32
 	fp fpAcc
+	// Character n-grams: the distinct ones in order, a set of them (open
+	// addressing, 0 = empty) and the token bytes read so far.
+	grams     []uint32
+	gset      []uint32
+	gramBytes int
+}
+
+// resetGrams starts the character n-grams of a new message.
+func (f *featurizer) resetGrams() {
+	f.grams = f.grams[:0]
+	if len(f.gset) == 0 {
+		f.gset = make([]uint32, 1024)
+	} else {
+		clear(f.gset)
+	}
+	f.gramBytes = 0
+}
+
+// addGrams adds the character n-grams of one token in namespace ns, while
+// the maxGramText budget lasts.
+func (f *featurizer) addGrams(ns byte, tok []byte) {
+	if f.gramBytes >= maxGramText {
+		return
+	}
+	f.gramBytes += len(tok)
+	n := len(tok) + 2 // with the end marks
+	seed := (uint32(fnvOffset) ^ uint32(ns)) * fnvPrime
+	for i := 0; i+gramMin <= n; i++ {
+		h := seed
+		end := min(n, i+gramMax)
+		for j := i; j < end; j++ {
+			c := byte('<')
+			switch {
+			case j == n-1:
+				c = '>'
+			case j > 0:
+				c = tok[j-1]
+			}
+			h = (h ^ uint32(c)) * fnvPrime
+			if j-i+1 >= gramMin {
+				f.addGram(h)
+			}
+		}
+	}
+}
+
+// addGram adds one n-gram hash unless it is there already.
+func (f *featurizer) addGram(h uint32) {
+	if h == 0 {
+		h = 1
+	}
+	if 2*(len(f.grams)+1) > len(f.gset) {
+		f.growGrams()
+	}
+	mask := uint32(len(f.gset) - 1)
+	for j := (h * 0x9e3779b1) & mask; ; j = (j + 1) & mask {
+		switch f.gset[j] {
+		case 0:
+			f.gset[j] = h
+			f.grams = append(f.grams, h)
+			return
+		case h:
+			return
+		}
+	}
+}
+
+func (f *featurizer) growGrams() {
+	f.gset = make([]uint32, 2*len(f.gset))
+	mask := uint32(len(f.gset) - 1)
+	for _, h := range f.grams {
+		j := (h * 0x9e3779b1) & mask
+		for f.gset[j] != 0 {
+			j = (j + 1) & mask
+		}
+		f.gset[j] = h
+	}
 }
 
 func (f *featurizer) add(h uint32, src string) {
@@ -231,12 +335,17 @@ func (f *featurizer) words(ns byte, text string, bigrams bool) {
 	})
 }
 
-// extract returns the message's distinct features, sorted by hash.
-func (f *featurizer) extract(m *Message) []feat {
+// extract returns the message's features; they are valid until the next use
+// of f.
+func (f *featurizer) extract(m *Message) features {
 	f.feats = f.feats[:0]
-	f.words(nsBody, m.Text(), true)
+	text := m.Text()
+	f.words(nsBody, text, true)
 	f.rest(m)
-	return f.dedup()
+	f.resetGrams()
+	f.tok.each(m.Subject, func(tok []byte, _ string) { f.addGrams(nsSubGram, tok) })
+	f.tok.each(text, func(tok []byte, _ string) { f.addGrams(nsGram, tok) })
+	return features{f.dedup(), f.grams}
 }
 
 // scoreFeatures is extract, analyze and the fingerprint of Score in one pass
@@ -246,7 +355,7 @@ func (f *featurizer) extract(m *Message) []feat {
 // subject's tokens followed by the body's). Its results are those of
 // extract, analyze and FingerprintText(m.Subject + "\n" + m.Text())
 // (TestScorePassMatchesReference).
-func (f *featurizer) scoreFeatures(m *Message, lex *lexicon) ([]feat, *analysis, Fingerprint) {
+func (f *featurizer) scoreFeatures(m *Message, lex *lexicon) (features, *analysis, Fingerprint) {
 	text := m.Text()
 	a := &analysis{m: m, text: text}
 	// Past maxFingerprintText the fingerprint reads a prefix, whose last
@@ -258,8 +367,10 @@ func (f *featurizer) scoreFeatures(m *Message, lex *lexicon) ([]feat, *analysis,
 		f.hs = make([]uint32, 0, 1024)
 	}
 	hs := f.hs[:0]
+	f.resetGrams()
 	f.tok.each(m.Subject, func(tok []byte, src string) {
 		hs = append(hs, hashBytes('w', tok))
+		f.addGrams(nsSubGram, tok)
 		if fpOK {
 			fp.add(tok, src)
 		}
@@ -285,6 +396,7 @@ func (f *featurizer) scoreFeatures(m *Message, lex *lexicon) ([]feat, *analysis,
 		prev = hb
 		hs = append(hs, hw)
 		words++
+		f.addGrams(nsGram, tok)
 		if fpOK && !skip {
 			fp.addHashed(tok, src, h64)
 		}
@@ -299,7 +411,7 @@ func (f *featurizer) scoreFeatures(m *Message, lex *lexicon) ([]feat, *analysis,
 	} else {
 		sum = FingerprintText(m.Subject + "\n" + text)
 	}
-	return f.dedup(), a, sum
+	return features{f.dedup(), f.grams}, a, sum
 }
 
 // rest adds the features other than the body's words.
