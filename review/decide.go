@@ -92,7 +92,7 @@ func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest)
 		}
 		// The case row is now ours until commit (PostgreSQL row lock, SQLite
 		// write lock): a concurrent decision on it waits, then finds it decided.
-		if err := setTenantStatusTx(ctx, tx, c.TenantID, status, req.Actor, why, now); err != nil {
+		if err := setTenantStatusTx(ctx, tx, c.TenantID, "", status, req.Actor, why, now); err != nil {
 			return err
 		}
 		{
@@ -302,11 +302,12 @@ func (s *Service) settleMessage(ctx context.Context, heldID int64, actor, note, 
 	return nil
 }
 
-// setTenantStatusTx sets a tenant's status inside tx and audits the change
-// there (tenant.status, as store.SetTenantStatus does on its own), so the
-// status commits or rolls back with what caused it. On PostgreSQL the tenant
-// row stays locked until tx ends.
-func setTenantStatusTx(ctx context.Context, tx *store.Tx, tenantID, status, actor, reason string, now time.Time) error {
+// setTenantStatusTx sets a tenant's status to to inside tx and audits the
+// change there (tenant.status, as store.SetTenantStatus does on its own), so
+// the status commits or rolls back with what caused it. With from set, only a
+// tenant whose status is from changes (Hold puts only an active tenant under
+// review). On PostgreSQL the tenant row stays locked until tx ends.
+func setTenantStatusTx(ctx context.Context, tx *store.Tx, tenantID, from, to, actor, reason string, now time.Time) error {
 	q := `SELECT status FROM tenants WHERE id = ?`
 	if tx.Dialect == store.Postgres {
 		q += ` FOR UPDATE`
@@ -316,12 +317,12 @@ func setTenantStatusTx(ctx context.Context, tx *store.Tx, tenantID, status, acto
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("review: tenant %q: %w", tenantID, ErrNotFound)
 	}
-	if err != nil || old == status {
+	if err != nil || old == to || (from != "" && old != from) {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE tenants SET status = ?, updated_at = ? WHERE id = ?`, status, ms(now), tenantID); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE tenants SET status = ?, updated_at = ? WHERE id = ?`, to, ms(now), tenantID); err != nil {
 		return err
 	}
 	return store.AuditTx(ctx, tx, store.AuditEntry{At: now, Actor: actor, Action: "tenant.status", Subject: "tenant:" + tenantID,
-		Detail: map[string]any{"old": old, "new": status, "reason": reason}})
+		Detail: map[string]any{"old": old, "new": to, "reason": reason}})
 }

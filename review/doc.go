@@ -124,7 +124,13 @@
 // audit log under "case:<id>"). Holding cases (campaign, probation score,
 // feedback at pause level, content holds as below) set the tenant's status
 // to review, so all its mail is held; quota-raise requests, earned-raise
-// proposals and feedback at review level do not.
+// proposals and feedback at review level do not. The status changes (by
+// "system", audited as tenant.status) in the transaction that opens or
+// extends the case and stores a held message, taking the case row, then the
+// tenant row, as Decide does: a decision comes wholly before or after it, so
+// a tenant is under review exactly while a holding case is open. A hold that
+// finds the tenant's case decided since it looked opens a new case rather than
+// extend the decided one, where its message would stay held.
 //
 // # Proportionate content holds
 //

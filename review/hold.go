@@ -12,6 +12,15 @@ import (
 	"github.com/outpost-mail/outpost/internal/store"
 )
 
+// Test hooks, nil outside tests. afterHoldTx runs after Hold's (and
+// openCase's) transaction has committed; afterCaseLookup runs inside
+// openCaseTx's transaction, after it found the tenant's open case and before
+// it extends it.
+var (
+	afterHoldTx     func(tenantID string)
+	afterCaseLookup func(tenantID string, caseID int64)
+)
+
 // caseReason is one reason a case is open.
 type caseReason struct {
 	Code   string
@@ -97,10 +106,8 @@ func (s *Service) Hold(ctx context.Context, m *Message, d Decision) error {
 		}
 		return fmt.Errorf("review: hold %s: %w", m.QueueID, err)
 	}
-	if holding {
-		if err := s.putUnderReview(ctx, m.TenantID, d.Code); err != nil {
-			return err
-		}
+	if afterHoldTx != nil {
+		afterHoldTx(m.TenantID)
 	}
 	s.log.InfoContext(ctx, "review: held", "tenant", m.TenantID, "msg", m.QueueID, "code", d.Code, "case", caseID, "new_case", created, "holding", holding, "why", why)
 	return nil
@@ -168,24 +175,8 @@ func (s *Service) contentFreeze(ctx context.Context, tenantID string, now time.T
 		mean, tr.Messages, counted), nil
 }
 
-// putUnderReview moves an active tenant to status review (its mail is then
-// held); a suspended tenant stays suspended.
-func (s *Service) putUnderReview(ctx context.Context, tenantID, why string) error {
-	t, err := s.db.Tenant(ctx, tenantID)
-	if err != nil {
-		return fmt.Errorf("review: tenant status: %w", err)
-	}
-	if t.Status != store.StatusActive {
-		return nil
-	}
-	if err := s.db.SetTenantStatus(ctx, tenantID, store.StatusReview, "system", "review case opened: "+why); err != nil {
-		return fmt.Errorf("review: put tenant under review: %w", err)
-	}
-	return nil
-}
-
-// openCase opens or extends the tenant's case; holding cases put the tenant
-// under review.
+// openCase opens or extends the tenant's case in a transaction of its own
+// (see openCaseTx); holding cases put the tenant under review.
 func (s *Service) openCase(ctx context.Context, tenantID string, r caseReason, campaignID int64, holding bool) (int64, error) {
 	var id int64
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -196,10 +187,8 @@ func (s *Service) openCase(ctx context.Context, tenantID string, r caseReason, c
 	if err != nil {
 		return 0, fmt.Errorf("review: open case for %s: %w", tenantID, err)
 	}
-	if holding {
-		if err := s.putUnderReview(ctx, tenantID, r.Code); err != nil {
-			return id, err
-		}
+	if afterHoldTx != nil {
+		afterHoldTx(tenantID)
 	}
 	return id, nil
 }
@@ -223,27 +212,58 @@ func (s *Service) openCaseTx(ctx context.Context, tx *store.Tx, tenantID string,
 	}
 	var id int64
 	created := false
-	err := tx.QueryRow(ctx, `INSERT INTO review_cases (tenant_id, state, priority, holding, campaign_id, opened_at, updated_at)
-		VALUES (?, 'open', ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) WHERE state = 'open' DO NOTHING RETURNING id`,
-		tenantID, prio, hold, campaign, ms(now), ms(now)).Scan(&id)
-	switch {
-	case err == nil:
-		created = true
-		if err := store.AuditTx(ctx, tx, store.AuditEntry{At: now, Actor: "system", Action: "review.case_open", Subject: fmt.Sprintf("case:%d", id),
-			Detail: map[string]any{"tenant": tenantID, "reason": r.Code, "detail": r.Detail, "holding": holding}}); err != nil {
+	for attempt := 1; ; attempt++ {
+		err := tx.QueryRow(ctx, `INSERT INTO review_cases (tenant_id, state, priority, holding, campaign_id, opened_at, updated_at)
+			VALUES (?, 'open', ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) WHERE state = 'open' DO NOTHING RETURNING id`,
+			tenantID, prio, hold, campaign, ms(now), ms(now)).Scan(&id)
+		if err == nil {
+			created = true
+			if err := store.AuditTx(ctx, tx, store.AuditEntry{At: now, Actor: "system", Action: "review.case_open", Subject: fmt.Sprintf("case:%d", id),
+				Detail: map[string]any{"tenant": tenantID, "reason": r.Code, "detail": r.Detail, "holding": holding}}); err != nil {
+				return 0, false, err
+			}
+			break
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
 			return 0, false, err
 		}
-	case errors.Is(err, sql.ErrNoRows):
-		if err := tx.QueryRow(ctx, `SELECT id FROM review_cases WHERE tenant_id = ? AND state = 'open'`, tenantID).Scan(&id); err != nil {
+		// The tenant has an open case: extend it. The UPDATE takes the case
+		// row (PostgreSQL row lock, as Decide's UPDATE does; SQLite's write
+		// lock is ours since BEGIN) and re-checks that the case is still
+		// open: a decision that committed since the lookup must not get this
+		// reason, nor this message, which would then stay held for ever.
+		// Then the case is gone and the next round opens a new one.
+		err = tx.QueryRow(ctx, `SELECT id FROM review_cases WHERE tenant_id = ? AND state = 'open'`, tenantID).Scan(&id)
+		if err == nil {
+			if afterCaseLookup != nil {
+				afterCaseLookup(tenantID, id)
+			}
+			var res sql.Result
+			res, err = tx.Exec(ctx, `UPDATE review_cases SET priority = CASE WHEN priority < ? THEN ? ELSE priority END,
+				holding = CASE WHEN holding < ? THEN ? ELSE holding END, campaign_id = COALESCE(campaign_id, ?), updated_at = ? WHERE id = ? AND state = 'open'`,
+				prio, prio, hold, hold, campaign, ms(now), id)
+			if err != nil {
+				return 0, false, err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return 0, false, err
+			} else if n == 1 {
+				break
+			}
+		} else if !errors.Is(err, sql.ErrNoRows) {
 			return 0, false, err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE review_cases SET priority = CASE WHEN priority < ? THEN ? ELSE priority END,
-			holding = CASE WHEN holding < ? THEN ? ELSE holding END, campaign_id = COALESCE(campaign_id, ?), updated_at = ? WHERE id = ?`,
-			prio, prio, hold, hold, campaign, ms(now), id); err != nil {
+		if attempt == 5 { // each round lost to a decision that committed
+			return 0, false, fmt.Errorf("review: the open case of %s keeps being decided: %w", tenantID, ErrConflict)
+		}
+	}
+	if holding {
+		// With the case, so that a decision on it (which takes the case row,
+		// then the tenant row, in this order too) comes wholly before or
+		// after: an active tenant goes under review; a suspended one stays.
+		if err := setTenantStatusTx(ctx, tx, tenantID, store.StatusActive, store.StatusReview, "system", "review case opened: "+r.Code, now); err != nil {
 			return 0, false, err
 		}
-	default:
-		return 0, false, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO review_case_reasons (case_id, code, detail, weight, n, first_at, last_at) VALUES (?, ?, ?, ?, 1, ?, ?)
 		ON CONFLICT (case_id, code) DO UPDATE SET n = review_case_reasons.n + 1, last_at = excluded.last_at, detail = excluded.detail,
