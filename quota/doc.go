@@ -112,11 +112,13 @@
 //
 //     Why: the per-message path costs Redis two scripts (~9 µs each of
 //     Lua) and their I/O per message; on the relay's two cores that was
-//     15–20% of its throughput (BenchmarkPipeline quota=redis-per-message
-//     against bare). With leases of 64 the store sees two calls per 64
-//     messages: reserve+commit of a busy budget in Redis went from ~14,000
-//     to ~370,000 a second in one goroutine (BenchmarkReserveCommit
-//     lease=off/on), and quota in SQLite stops being the relay's bottleneck.
+//     15–20% of its throughput. With leases of 64 the store sees two calls
+//     per 64 messages. Measured on the idle 2-core machine (median of 4):
+//     BenchmarkPipeline bare 7,610 msg/s, quota=redis 7,460 (2%),
+//     quota=sql 7,260 (5%; it was 1,800–1,900 before leases),
+//     quota=redis-per-message 6,350 (17%); BenchmarkReserveCommit in one
+//     goroutine, Redis: 9,280 → 406,000 reserve+commit a second, p99 194 →
+//     77 µs; SQLite 9,040 → 237,000.
 //     Per-instance leases are the usual answer for distributed rate
 //     limiters (e.g. token leasing in Google's Doorman); the alternative,
 //     a leaner key layout, would have cut the per-message cost by half at
