@@ -338,15 +338,23 @@ func checkExact(t *testing.T, up *smtptest.Upstream, results []smtpResult, limit
 
 func TestQuotaExactThreeInstancesSharedRedis(t *testing.T) {
 	t.Parallel()
-	redisAddr := testenv.RedisAddr(t)
-	dsn := testenv.PostgresDSN(t)
-	outpostBinary(t)
-	up := smtptest.New(t, smtptest.Options{Sink: true})
-	cli(t, "migrate", "--db", dsn)
+	dsn, redisAddr, up := sharedServices(t)
 	tenant := testenv.RandomName("trial-")
 	cli(t, "tenant", "add", tenant, "--db", dsn)
 	servers := startInstances(t, 3, dsn, redisAddr, up, 300)
 	checkExact(t, up, quotaRace(t, servers, tenant, 200), 20)
+}
+
+// sharedServices gives a multi-instance test a migrated PostgreSQL
+// database, the Redis address and a sink upstream.
+func sharedServices(t *testing.T) (dsn, redisAddr string, up *smtptest.Upstream) {
+	t.Helper()
+	redisAddr = testenv.RedisAddr(t)
+	dsn = testenv.PostgresDSN(t)
+	outpostBinary(t)
+	up = smtptest.New(t, smtptest.Options{Sink: true})
+	cli(t, "migrate", "--db", dsn)
+	return dsn, redisAddr, up
 }
 
 // startInstances starts n serve processes on one PostgreSQL and one Redis
@@ -371,11 +379,7 @@ func startInstances(t *testing.T, n int, dsn, redisAddr string, up *smtptest.Ups
 // so exactly 400 reach the upstream.
 func TestQuotaLeasesExactThreeInstances(t *testing.T) {
 	t.Parallel()
-	redisAddr := testenv.RedisAddr(t)
-	dsn := testenv.PostgresDSN(t)
-	outpostBinary(t)
-	up := smtptest.New(t, smtptest.Options{Sink: true})
-	cli(t, "migrate", "--db", dsn)
+	dsn, redisAddr, up := sharedServices(t)
 	tenant := testenv.RandomName("paid-")
 	cli(t, "tenant", "add", tenant, "--plan", "paid", "--db", dsn)
 	cli(t, "tenant", "raise", tenant, "--reason", "steady sender", "--db", dsn) // 200 → 400
