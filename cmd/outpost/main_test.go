@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,5 +199,19 @@ func TestServeRefusesAnOutOfDateSchema(t *testing.T) {
 	}
 	if code, out, _ := runCLI(t, "migrate", "--status", "--db", dsn); code != 0 || !strings.Contains(out, ": 0 pending") {
 		t.Fatalf("after migrate: %d %q", code, out)
+	}
+}
+
+// TestRedisLogLinesGoToOurLog: go-redis's own log lines (a failed dial)
+// come out of our structured logger, as warnings of component redis.
+func TestRedisLogLinesGoToOurLog(t *testing.T) {
+	var buf bytes.Buffer
+	l := redisLogger{slog.New(slog.NewTextHandler(&buf, nil)).With("component", "redis")}
+	l.Printf(context.Background(), "redis: connection pool: failed to dial after %d attempts: %s\n", 1, "connection refused")
+	got := buf.String()
+	for _, want := range []string{"level=WARN", "component=redis", `msg="redis: connection pool: failed to dial after 1 attempts: connection refused"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log line %q lacks %q", got, want)
+		}
 	}
 }

@@ -30,6 +30,14 @@ func (g quotaGate) Reserve(ctx context.Context, tenant string, n int) (smtpd.Res
 
 var _ smtpd.Quota = quotaGate{}
 
+// redisLogger sends go-redis's own log lines (failed dials, pool
+// trouble) to our structured log instead of its package logger on stderr.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)))
+}
+
 // Redis timeouts (--redis-timeout) are short on purpose: when Redis is down,
 // the quota fail policy should answer within a fraction of a second, not
 // after go-redis's default retries (several hundred ms per request).
@@ -72,6 +80,7 @@ func newQuota(c serveConfig, db *store.DB, log *slog.Logger) (*quota.Manager, st
 		if err != nil {
 			return nil, "", nil, err
 		}
+		redis.SetLogger(redisLogger{log.With("component", "redis")})
 		counter = quota.NewRedisCounter(rc, c.redisPrefix)
 		desc = "redis counters (" + c.redis + ")"
 		closeRedis = func() { rc.Close() }
