@@ -419,7 +419,9 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 		return Decision{}, fmt.Errorf("review: assess: %w", err)
 	}
 	if t.Status == store.StatusSuspended {
-		return Decision{Action: Reject, Code: CodeSuspended, Reason: "sending is suspended for this account; contact support"}, nil
+		d := Decision{Action: Reject, Code: CodeSuspended, Reason: "sending is suspended for this account; contact support"}
+		s.met.assessedOne(d)
+		return d, nil
 	}
 	tr, err := s.ensureTenant(ctx, t, now)
 	if err != nil {
@@ -623,6 +625,7 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 			return Decision{}, err
 		}
 	}
+	s.met.assessedOne(d)
 	s.log.DebugContext(ctx, "review: assessed", "tenant", m.TenantID, "msg", m.QueueID, "action", d.Action.String(), "code", d.Code, "score", score)
 	return d, nil
 }
@@ -755,6 +758,7 @@ func (s *Service) markCampaign(ctx context.Context, id int64, kind, linkDomain s
 		return 0, fmt.Errorf("review: campaign: %w", err)
 	}
 	if created {
+		s.met.campaign(kind)
 		s.log.WarnContext(ctx, "review: campaign recognised", "campaign", id, "kind", kind, "tenants", len(tenants), "reason", reason)
 	}
 	for _, t := range tenants {

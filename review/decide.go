@@ -42,6 +42,11 @@ type DecisionResult struct {
 // nothing and returns no error (a retry). Template learning, the classifier
 // and the quota raise follow the commit.
 func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest) (DecisionResult, error) {
+	return s.decide(ctx, caseID, req, scopeSingle)
+}
+
+// decide is Decide; scope labels the decision in outpost_review_decisions_total.
+func (s *Service) decide(ctx context.Context, caseID int64, req DecisionRequest, scope string) (DecisionResult, error) {
 	res := DecisionResult{CaseID: caseID, Decision: req.Decision}
 	if req.Actor == "" {
 		return res, fmt.Errorf("review: a decision needs an actor: %w", ErrInvalid)
@@ -138,6 +143,7 @@ func (s *Service) Decide(ctx context.Context, caseID int64, req DecisionRequest)
 	if err != nil {
 		return res, fmt.Errorf("review: decide case %d: %w", caseID, err)
 	}
+	s.met.decided(req.Decision, scope)
 	for _, x := range learn {
 		if req.Decision == "approve" && x.fp != 0 {
 			// Support read it and vouched for it: template evidence.
@@ -185,7 +191,7 @@ func (s *Service) DecideCampaign(ctx context.Context, campaignID int64, req Deci
 			break
 		}
 		for _, c := range cases {
-			r, err := s.Decide(ctx, c.ID, req)
+			r, err := s.decide(ctx, c.ID, req, scopeCampaign)
 			if err != nil && !errors.Is(err, ErrConflict) {
 				return out, err
 			}
@@ -293,6 +299,11 @@ func (s *Service) settleMessage(ctx context.Context, heldID int64, actor, note, 
 	})
 	if err != nil {
 		return err
+	}
+	if state == "queued" {
+		s.met.decided("approve", scopeMessage)
+	} else {
+		s.met.decided("reject", scopeMessage)
 	}
 	if spam && s.o.Learner != nil {
 		if err := s.o.Learner.Learn(raw, true); err != nil {

@@ -200,6 +200,40 @@
 // the lease expires (a duplicate, never a loss). RunWorkers runs probation
 // release, delivery and housekeeping until its context ends.
 //
+// # Metrics
+//
+// RegisterMetrics registers these on a prometheus.Registerer (serve's
+// /metrics). Labels take values from fixed sets only, never tenant ids; the
+// counters count what this instance did, after the transaction committed.
+// Assess pays a map lookup and an atomic add per message.
+//
+//   - outpost_review_assessed_total{action,reason}: Assess answers; action
+//     relay|hold|reject, reason the decision code (clean, probation,
+//     campaign, content.hold, tenant.review, content.reject,
+//     tenant.suspended; other).
+//   - outpost_review_hold_refused_total: holds refused at HeldMaxCount or
+//     HeldMaxBytes (4xx).
+//   - outpost_review_cases_opened_total{reason}: cases opened (not
+//     extended) by the reason code that opened them (campaign, content.hold,
+//     content.reject, tenant.review, probation.score, bounces, complaints,
+//     quota.raise_request, quota.earned_raise; other).
+//   - outpost_review_decisions_total{decision,scope}: decisions committed
+//     (repeats are not counted); decision approve|reject, scope single
+//     (Decide), campaign (each case DecideCampaign settles), message
+//     (ReleaseMessage approve, DiscardMessage reject).
+//   - outpost_review_held_messages{state}: gauge of held mail waiting in the
+//     whole database: probation, review (waiting for a decision), queued
+//     (released, waiting for delivery). RunWorkers refreshes it every
+//     MetricsEvery (15s) from three indexed counts, not per scrape; every
+//     instance reports the same numbers (aggregate with max, not sum).
+//     outpost_review_held_messages_refreshed_timestamp_seconds says when.
+//   - outpost_review_probation_total{outcome}: probation waits that ended:
+//     released, extended, review, discarded.
+//   - outpost_review_deliveries_total{outcome}: delivery attempts of
+//     released mail: sent, failed (given up), retry (temporary failure).
+//   - outpost_review_campaigns_total{kind}: campaigns recognised, content or
+//     link.
+//
 // Left as it is: a young tenant's copy of a proven template that scores
 // above the template's vouched-for score + margin forms a campaign with the
 // other young tenants' copies in the window, and the campaign takes in their

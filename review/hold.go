@@ -102,9 +102,15 @@ func (s *Service) Hold(ctx context.Context, m *Message, d Decision) error {
 	if err != nil {
 		var te *TemporaryError
 		if errors.As(err, &te) {
+			if errors.Is(err, ErrHeldCap) {
+				s.met.heldCap.Inc()
+			}
 			return err
 		}
 		return fmt.Errorf("review: hold %s: %w", m.QueueID, err)
+	}
+	if created {
+		s.met.caseOpened(d.Code)
 	}
 	if afterHoldTx != nil {
 		afterHoldTx(m.TenantID)
@@ -179,13 +185,17 @@ func (s *Service) contentFreeze(ctx context.Context, tenantID string, now time.T
 // (see openCaseTx); holding cases put the tenant under review.
 func (s *Service) openCase(ctx context.Context, tenantID string, r caseReason, campaignID int64, holding bool) (int64, error) {
 	var id int64
+	var created bool
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		id, _, err = s.openCaseTx(ctx, tx, tenantID, r, campaignID, holding, s.now())
+		id, created, err = s.openCaseTx(ctx, tx, tenantID, r, campaignID, holding, s.now())
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("review: open case for %s: %w", tenantID, err)
+	}
+	if created {
+		s.met.caseOpened(r.Code)
 	}
 	if afterHoldTx != nil {
 		afterHoldTx(tenantID)

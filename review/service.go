@@ -142,6 +142,7 @@ type Options struct {
 	MaxAttempts          int           // 20, then failed
 	WorkerTick           time.Duration // 1s
 	HousekeepEvery       time.Duration // 10 minutes
+	MetricsEvery         time.Duration // 15s: how often RunWorkers refreshes outpost_review_held_messages
 	EarnedRaiseEvery     time.Duration // 6 hours: how often RunWorkers asks Proposer
 	Retention            time.Duration // 30 days for samples, fingerprints, templates seen once
 }
@@ -237,6 +238,7 @@ func (o *Options) defaults() error {
 	num(&o.MaxAttempts, 20)
 	dur(&o.WorkerTick, time.Second)
 	dur(&o.HousekeepEvery, 10*time.Minute)
+	dur(&o.MetricsEvery, 15*time.Second)
 	dur(&o.EarnedRaiseEvery, 6*time.Hour)
 	dur(&o.Retention, 30*24*time.Hour)
 	return nil
@@ -250,6 +252,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	freeMail map[string]bool
+	met      *metrics
 }
 
 // New returns a Service over a migrated database.
@@ -261,7 +264,7 @@ func New(o Options) (*Service, error) {
 	for _, d := range o.FreeMailDomains {
 		fm[strings.ToLower(d)] = true
 	}
-	return &Service{o: o, db: o.DB, log: o.Logger, now: o.Now, freeMail: fm}, nil
+	return &Service{o: o, db: o.DB, log: o.Logger, now: o.Now, freeMail: fm, met: newMetrics()}, nil
 }
 
 // Options returns the options in effect, defaults filled in.

@@ -22,8 +22,14 @@ func (s *Service) RunWorkers(ctx context.Context) error {
 	}
 	tick := time.NewTicker(s.o.WorkerTick)
 	defer tick.Stop()
-	lastHK, lastRaise := time.Time{}, time.Time{}
+	lastHK, lastRaise, lastMetrics := time.Time{}, time.Time{}, time.Time{}
 	for {
+		if now := s.now(); now.Sub(lastMetrics) >= s.o.MetricsEvery && ctx.Err() == nil {
+			lastMetrics = now
+			if err := s.refreshHeld(ctx); err != nil && ctx.Err() == nil {
+				s.log.WarnContext(ctx, "review: held mail gauge", "err", err)
+			}
+		}
 		if _, err := s.ReleaseDue(ctx); err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "review: probation release", "err", err)
 		}
@@ -68,6 +74,7 @@ type ReleaseStats struct {
 // from other young tenants are unexplained; otherwise keep it for review.
 func (s *Service) ReleaseDue(ctx context.Context) (ReleaseStats, error) {
 	var st ReleaseStats
+	defer func() { s.met.released(st) }() // what committed, errors included
 	now := s.now()
 	type due struct {
 		id       int64
@@ -327,6 +334,7 @@ func (s *Service) deliverOne(ctx context.Context, id int64) (bool, error) {
 		if err != nil {
 			return true, fmt.Errorf("review: record failure of %d: %w", id, err)
 		}
+		s.met.deliveries.WithLabelValues(deliveryRetry).Inc()
 		s.log.WarnContext(ctx, "review: release delivery failed", "msg", queueID, "tenant", tenant, "attempt", attempts, "err", derr)
 		return true, nil
 	}
@@ -377,6 +385,14 @@ func (s *Service) deliverOne(ctx context.Context, id int64) (bool, error) {
 	}
 	if err != nil {
 		return true, fmt.Errorf("review: record delivery of %d: %w", id, err)
+	}
+	switch final {
+	case "sent":
+		s.met.deliveries.WithLabelValues(deliverySent).Inc()
+	case "failed":
+		s.met.deliveries.WithLabelValues(deliveryFailed).Inc()
+	default:
+		s.met.deliveries.WithLabelValues(deliveryRetry).Inc()
 	}
 	if accepted > 0 {
 		if _, err := s.db.Exec(wctx, `UPDATE review_tenants SET fb_sent = fb_sent + ? WHERE tenant_id = ?`, accepted, tenant); err != nil {

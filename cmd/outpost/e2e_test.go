@@ -278,7 +278,7 @@ func TestBinaryEmbeddedDefault(t *testing.T) {
 		t.Errorf("upstream got %d messages, want still 1", up.Count())
 	}
 
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "go_goroutines"} {
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "go_goroutines", "/metrics?": "outpost_review_assessed_total"} {
 		resp, err := http.Get("http://" + srv.http + path)
 		if err != nil {
 			t.Fatal(err)

@@ -57,6 +57,9 @@ func wire(ctx context.Context, c serveConfig, db *store.DB, log *slog.Logger, re
 		return nil, err
 	}
 	w.review = rv
+	if err := rv.RegisterMetrics(reg); err != nil {
+		return nil, err
+	}
 	gate := newReviewGate(rv)
 	w.inspector = &contentInspector{scorer: sc, review: gate, log: log}
 	w.holder = gate
