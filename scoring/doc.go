@@ -124,7 +124,12 @@
 // message but never reject it (12 < 14): a reject needs corroborating
 // signals. This matters because the corpus's ham is personal and list mail
 // of 2002, unlike the platform's mail (see Business mail below). The content
-// signals keep their own weights. Cross-validated on the corpus (`outpost
+// signals keep their own weights. A short message that no content signal
+// finds suspect has its spam-ward log-odds scaled by the evidence,
+// √(word features / 80) below 80 word features (scorer.go, shortFeatures;
+// the bayes detail says "a short message: counted ×0.67"): six honest
+// lines of a café receipt are too little to hold on word statistics alone.
+// Cross-validated on the corpus (`outpost
 // eval --folds 10 --seed N ../shared/corpus`, N = 1..6, seed 1 also in
 // TestCrossValidation; 973 spam, 2,050 ham of which 120 hard_ham; 800
 // synthetic business messages added to each fold's training, never scored):
@@ -132,10 +137,14 @@
 //	                             mean of seeds 1–6     seed 1 (default)
 //	ROC AUC                      0.99929 (0.99914–38)  0.99931
 //	spam caught at 1% ham        98.7% (98.5–99.0)     99.0% (14 of the 20 ham above are hard_ham)
-//	spam caught at 0.1% ham      91.5% (88.8–93.8)     92.9% (both ham above are hard_ham)
+//	spam caught at 0.1% ham      91.4% (88.8–93.8)     92.9% (both ham above are hard_ham)
 //	at hold 5                    93.3% of spam,        93.2%; 4 ham, 3 of them hard_ham
 //	                             4–5 ham (3–4 hard_ham)
 //	at reject 14                 57.2% of spam; no ham 57.6%; no ham
+//
+// (Per seed at 0.1%: 92.9, 93.8, 93.0, 89.4, 88.8, 90.7; before the
+// short-message scaling 92.9, 93.8, 93.1, 89.5, 88.8, 90.7, 91.5%: one spam
+// fewer above the line with seeds 3 and 4, the same spam held, 897–916.)
 //
 // Before the character n-grams, seeds 1–6: AUC 0.9992, 98.4% at 1%, 89.0%
 // at 0.1% (89.6, 89.4, 87.2, 88.2, 89.4, 90.4; after: 92.9, 93.8, 93.1,
@@ -152,7 +161,7 @@
 // current code reaches AUC 0.9993 and 89.6% at 0.1% as well: the synthetic
 // mail costs the corpus about 0.4 points at 0.1% over four seeds.
 //
-// The 0.1% goal (95%) is not reached: 91.5% over six seeds. The three ham
+// The 0.1% goal (95%) is not reached: 91.4% over six seeds. The three ham
 // on top are hard_ham marketing newsletters (an investment newsletter, a
 // software vendor's offer, a browser launch; with some seeds a tech-news or
 // an airline newsletter); the spam just below the line reads like them
@@ -161,6 +170,11 @@
 // 95% means catching ~35 more spam with no more than two ham above them;
 // what still tells many of them apart is probably who sent them (senders,
 // list headers), which the classifier deliberately does not read.
+//
+// The line cannot fall far below the hold threshold either: a personal
+// message with a shell-script attachment is floored at hold (5.0, see
+// Business mail) whatever its words; in one harness run it was the third
+// ham, and then the 0.1% catch is at most the share of spam above 5 (~93%).
 //
 // Measured for the 0.1% goal (experiment_test.go: go test ./scoring -run
 // TestExperiment -v -experiment=NAME[,NAME...] -exp-seeds N, names in
@@ -193,6 +207,24 @@
 //     against 2/6): 92.7–93.0%, no gain; 3/4.5 rejects 783 spam instead
 //     of 571, none of them ham, but the reject would then rest mostly on
 //     the classifier;
+//   - second round (experiment2_test.go; product features, n-grams at 0.7,
+//     8 seeds, baseline 92.02%, AUC 0.99930, 907 spam held, 4.1 ham):
+//     URL structure in the word block (link-count and domain-count
+//     buckets, bare/www/other host, host and path depth, file extension,
+//     query parameter names and count, scheme, port, userinfo, bare/
+//     URL-text/word-text links) 92.18% (4 seeds: 92.68 against 92.47);
+//     with sender consistency (links all/most/some/none on the From
+//     domain, images likewise, Reply-To same address/same domain/free
+//     mail/other) 92.15%, consistency alone 92.42% on 4 seeds; a feature
+//     count bucket 91.78% on 4 seeds. All within the seeds' noise (per
+//     seed -0.7 to +0.7), so no feature was added;
+//   - scaling the classifier's spam-ward log-odds by √(n/N0) for short
+//     messages (n word features below N0) whose content signals add less
+//     than 1: N0 60 92.12%, 80 92.07%, 100 91.91% (3.5 ham held instead of
+//     4.1, 4–5 spam fewer held), linear instead of √ 91.3–91.7%; with no
+//     content signal at all, N0 80: 91.97%, the same 907 spam and 4.1 ham
+//     held. That last one is adopted (see Combination): it costs nothing
+//     measurable and takes the café receipt from 4.75 to 3.19;
 //   - earlier, without gain: class weights for ham, subject word pairs,
 //     HTML tag features, all-caps word features, averaging models of
 //     several shuffles or the weights of the last epochs, more epochs.
@@ -235,9 +267,11 @@
 // otp.eml, scored 3.4 (passing, but the highest of the set) and showed the
 // generator had no sign-in codes; that kind was added, so otp.eml is no
 // longer held out. TestBusinessMailPasses requires all to pass; with the
-// default model the highest scores are 4.75 (receipt.eml, 36 features: a
+// default model the highest scores are 3.19 (receipt.eml, 36 features: a
 // short message with few words to go on; 2.9 before the character n-grams,
-// see Classifier) and 0.4 (short-order.eml), most are below -3.
+// 4.75 with them before the short-message scaling, see Combination;
+// TestShortMessageEvidence keeps it at 3.5 or below) and 0.3
+// (charity-donation.eml, hardware-invoice-es.eml), most are below -3.
 //
 // Because the classifier now reads invoice wording as honest, a content signal
 // strong enough to hold a message by itself (an executable attachment, an
@@ -257,9 +291,10 @@
 // and payment providers too, and it needs measuring on real customer mail.
 //
 // Measured and not adopted: scaling the classifier's positive contribution by
-// the evidence (number of features, n/N0 below N0 = 60, 100, 150) cost 1–3
-// points of the 0.1% catch and 8–18 held spam on the corpus for nothing the
-// synthetic training did not already fix; letting every content-signal sum ≥
+// the evidence for every message (number of features, n/N0 below N0 = 60,
+// 100, 150; before the n-grams) cost 1–3 points of the 0.1% catch and 8–18
+// held spam on the corpus (the adopted form is √, and only when no content
+// signal speaks, see Classifier); letting every content-signal sum ≥
 // hold floor the score held 27 hard_ham; weighting the synthetic examples
 // (0.25, 0.5), more epochs, more L2 and other learning rates did not help.
 //

@@ -218,7 +218,7 @@ func crossValidateScores(ctx context.Context, msgs []Labeled, k int, opts Option
 				continue
 			}
 			z := model.logit(ps[i].ex.feats)
-			sc, _ := s.combine(ps[i].sigs, z, nil, nil)
+			sc, _ := s.combine(ps[i].sigs, z, len(ps[i].ex.feats.words), nil, nil)
 			res[i] = scored{l: &msgs[i], score: sc, bayes: z}
 		}
 	}

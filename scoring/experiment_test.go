@@ -242,7 +242,7 @@ func xcombine(s *Scorer, xs []xmsg, z []float64) []float64 {
 		if xs[i].synth {
 			continue
 		}
-		sc[i], _ = s.combine(xs[i].sigs, z[i], nil, nil)
+		sc[i], _ = s.combine(xs[i].sigs, calScale(&xs[i], z[i]), shortFeatures, nil, nil)
 	}
 	return sc
 }
@@ -297,6 +297,8 @@ func buildVecs(xs []xmsg, fs featureSet) []xvec {
 func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 	fs := featureSet(fsBase)
 	cfg := xcfg{}
+	clear(xext)
+	calN0 = 0
 	for _, part := range strings.Split(name, "+") {
 		var bw, bc float64
 		if a, b, ok := strings.Cut(strings.TrimPrefix(part, "bw"), "_"); ok && strings.HasPrefix(part, "bw") {
@@ -313,7 +315,7 @@ func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 			stackExp(t, s, xs, buildVecs(xs, fs), cfg, name)
 			return
 		}
-		if !xapply(part, &fs, &cfg) {
+		if !xapply(part, &fs, &cfg) && !xapply2(part, &fs) && !xapplyCal(part) {
 			t.Fatalf("unknown experiment %q", part)
 		}
 	}

@@ -632,7 +632,7 @@ func refQuoteList(xs []string, n int) string {
 	return b.String()
 }
 
-func refBayesDetail(z float64, model *Model, feats []feat) string {
+func refBayesDetail(z, short float64, model *Model, feats []feat) string {
 	p := sigmoid(z)
 	var b strings.Builder
 	if z >= 0 {
@@ -652,6 +652,9 @@ func refBayesDetail(z float64, model *Model, feats []feat) string {
 			}
 			b.WriteString(")")
 		}
+	}
+	if short < 1 {
+		fmt.Fprintf(&b, "; a short message: counted ×%.2f", short)
 	}
 	return b.String()
 }
@@ -676,8 +679,10 @@ func TestDetailsWithoutFmtMatchReference(t *testing.T) {
 	}
 	for _, z := range zs {
 		for _, m := range []*Model{nil, s.model} {
-			if got, want := bayesDetail(z, m, feats), refBayesDetail(z, m, feats); got != want {
-				t.Fatalf("bayesDetail(%v): %q, want %q", z, got, want)
+			for _, short := range []float64{1, 0.6708, 0.125, 0} {
+				if got, want := bayesDetail(z, short, m, feats), refBayesDetail(z, short, m, feats); got != want {
+					t.Fatalf("bayesDetail(%v, %v): %q, want %q", z, short, got, want)
+				}
 			}
 		}
 	}

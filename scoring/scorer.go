@@ -130,7 +130,7 @@ func (s *Scorer) Score(raw []byte) Result {
 	sigs := s.signals(a)
 	s.mu.RLock()
 	z := s.model.logit(feats)
-	score, sigs := s.combine(sigs, z, s.model, feats.words)
+	score, sigs := s.combine(sigs, z, len(feats.words), s.model, feats.words)
 	s.mu.RUnlock()
 	s.pool.Put(f)
 
@@ -211,8 +211,7 @@ const maxCommercial = 2.0
 
 // combine adds the classifier's signal to the content signals and returns the
 // total and the signals sorted by weight. model may be nil (no explanation).
-func (s *Scorer) combine(sigs []Signal, z float64, model *Model, feats []feat) (float64, []Signal) {
-	c := math.Max(-s.opts.BayesClamp, math.Min(s.opts.BayesClamp, z)) * s.opts.BayesWeight
+func (s *Scorer) combine(sigs []Signal, z float64, nw int, model *Model, feats []feat) (float64, []Signal) {
 	// A content signal strong enough to hold a message by itself (an
 	// executable attachment, macros) is not talked down by the classifier:
 	// its word statistics may lower the score to the hold threshold, not
@@ -223,6 +222,15 @@ func (s *Scorer) combine(sigs []Signal, z float64, model *Model, feats []feat) (
 		content += g.Weight
 		strongest = max(strongest, g.Weight)
 	}
+	zc, short := z, 1.0
+	if z > 0 && nw < shortFeatures && content < shortMaxContent {
+		// A short message that nothing but its words makes suspect: its
+		// spam-ward log-odds count by the evidence, √(nw/shortFeatures)
+		// (doc.go, Classifier: six-line receipts).
+		short = math.Sqrt(float64(nw) / shortFeatures)
+		zc = z * short
+	}
+	c := math.Max(-s.opts.BayesClamp, math.Min(s.opts.BayesClamp, zc)) * s.opts.BayesWeight
 	if strongest >= s.opts.HoldThreshold && content+c < s.opts.HoldThreshold {
 		c = min(0, s.opts.HoldThreshold-content)
 	}
@@ -233,7 +241,7 @@ func (s *Scorer) combine(sigs []Signal, z float64, model *Model, feats []feat) (
 		copy(out, sigs)
 	}
 	if c != 0 {
-		out = append(out, Signal{Name: "bayes", Weight: c, Detail: bayesDetail(z, model, feats)})
+		out = append(out, Signal{Name: "bayes", Weight: c, Detail: bayesDetail(z, short, model, feats)})
 	}
 	slices.SortStableFunc(out, func(a, b Signal) int {
 		switch {
@@ -251,7 +259,16 @@ func (s *Scorer) combine(sigs []Signal, z float64, model *Model, feats []feat) (
 	return round3(total), out
 }
 
-func bayesDetail(z float64, model *Model, feats []feat) string {
+// shortFeatures and shortMaxContent: the classifier's spam-ward log-odds
+// of a message with fewer than shortFeatures word features and content
+// signals adding less than shortMaxContent are scaled by
+// √(features/shortFeatures) (see combine and doc.go).
+const (
+	shortFeatures   = 80
+	shortMaxContent = 0.01
+)
+
+func bayesDetail(z, short float64, model *Model, feats []feat) string {
 	// As fmt would write it ("%.1f%%", "%q"), without fmt.
 	p := sigmoid(z)
 	b := make([]byte, 0, 256)
@@ -276,6 +293,10 @@ func bayesDetail(z float64, model *Model, feats []feat) string {
 			}
 			b = append(b, ")"...)
 		}
+	}
+	if short < 1 {
+		b = append(b, "; a short message: counted ×"...)
+		b = strconv.AppendFloat(b, short, 'f', 2, 64)
 	}
 	return string(b)
 }

@@ -67,14 +67,14 @@ func TestCommercialSignalsCapped(t *testing.T) {
 func TestStrongSignalNotTalkedDown(t *testing.T) {
 	s := newTestScorer(t)
 	strong := []Signal{{Name: "dangerous_attachment", Weight: 8}, {Name: "html_only", Weight: 0.5}}
-	if score, _ := s.combine(strong, -20, nil, nil); score != DefaultHoldThreshold {
+	if score, _ := s.combine(strong, -20, shortFeatures, nil, nil); score != DefaultHoldThreshold {
 		t.Errorf("executable attachment with ham-like words: score %.3f, want the hold threshold", score)
 	}
-	if score, _ := s.combine(strong, 3, nil, nil); score != 14.5 {
+	if score, _ := s.combine(strong, 3, shortFeatures, nil, nil); score != 14.5 {
 		t.Errorf("spam-like words add as usual: score %.3f, want 14.5", score)
 	}
 	weak := []Signal{{Name: "money", Weight: 2}, {Name: "urgency", Weight: 2}, {Name: "html_only", Weight: 1}}
-	if score, _ := s.combine(weak, -20, nil, nil); score != -7 {
+	if score, _ := s.combine(weak, -20, shortFeatures, nil, nil); score != -7 {
 		t.Errorf("no single strong signal: score %.3f, want -7 (5 - 12)", score)
 	}
 }
