@@ -215,9 +215,10 @@ func TestLeaseRedisDiesAndReturns(t *testing.T) {
 		}
 	}
 	inflight := mustReserve(t, m, "p", 1)
-	if got := gatherValue(t, reg, "outpost_quota_leases_total", "acquired"); got != 1 {
-		t.Fatalf("leases acquired = %v before the outage, want 1", got)
+	if got := gatherValue(t, reg, "outpost_quota_leases_total", "acquired"); got < 1 {
+		t.Fatalf("leases acquired = %v before the outage, want a lease in use", got)
 	}
+	acquired := gatherValue(t, reg, "outpost_quota_leases_total", "acquired")
 
 	srv.Kill()
 
@@ -249,7 +250,7 @@ func TestLeaseRedisDiesAndReturns(t *testing.T) {
 		t.Fatalf("commit from a lease while Redis is down: %v", err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for gatherValue(t, reg, "outpost_quota_settle_errors_total", "lease") != 1 {
+	for gatherValue(t, reg, "outpost_quota_settle_errors_total", "lease") < 1 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the lease's failed settlement was not counted")
 		}
@@ -282,8 +283,8 @@ func TestLeaseRedisDiesAndReturns(t *testing.T) {
 	if err := m.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := gatherValue(t, reg, "outpost_quota_leases_total", "acquired"); got < 2 {
-		t.Errorf("leases acquired = %v after recovery, want leasing to resume", got)
+	if got := gatherValue(t, reg, "outpost_quota_leases_total", "acquired"); got <= acquired {
+		t.Errorf("leases acquired = %v after recovery, %v before the outage: leasing did not resume", got, acquired)
 	}
 	// Redis restarted empty: it holds the 100 replayed local admissions
 	// and the 21 since.

@@ -59,7 +59,10 @@ func leaseManager(db *store.DB, c quota.Counter) *quota.Manager {
 func leaseConfig(paidLimit int64) quota.Config {
 	cfg := testConfig()
 	cfg.Plans[quota.PlanPaid] = paidLimit
-	cfg.Lease = quota.LeasePolicy{Max: 64, Share: 16, TTL: 100 * time.Millisecond}
+	// A TTL far longer than any test step, so that a slow machine never
+	// expires a lease a test counts on; TestLeaseExpiresOnItsOwn and the
+	// Redis outage test shorten it.
+	cfg.Lease = quota.LeasePolicy{Max: 64, Share: 16, TTL: time.Minute}
 	return cfg
 }
 
@@ -255,7 +258,9 @@ func TestLeaseSettlesWhatWasUsed(t *testing.T) {
 func TestLeaseExpiresOnItsOwn(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.SQLite(t)
-	m := leaseManager(db, nil)
+	cfg := leaseConfig(1000)
+	cfg.Lease.TTL = 100 * time.Millisecond
+	m := quota.NewManager(db, quota.NewSQLCounter(db), cfg, nil, nil)
 	addTenant(t, db, m, "acme", quota.PlanPaid)
 	for range 3 {
 		if err := mustReserve(t, m, "acme", 1).Commit(ctx); err != nil {
