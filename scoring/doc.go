@@ -117,7 +117,11 @@
 // retrained model.
 // Scorer.Learn applies plain SGD steps to one message until it sits on the
 // right side with a margin, then saves the model through the ModelStore
-// (FileStore here; a SQL store lives with the database code).
+// (FileStore here; a SQL store lives with the database code). When the store
+// is a ModelUpdater (both are) the lesson is applied to the newest stored
+// model under the store's lock and the result becomes the live model, so
+// instances learning from decisions at once keep each other's lessons
+// instead of the last save winning.
 //
 // Combination: the classifier's log-odds are clamped to ±6 and doubled
 // (Options.BayesWeight, BayesClamp), so the classifier alone can hold a

@@ -315,6 +315,24 @@ func (s *Scorer) LearnContext(ctx context.Context, raw []byte, spam bool) error 
 	feats := f.extract(Parse(raw))
 	s.learnMu.Lock()
 	defer s.learnMu.Unlock()
+	if u, ok := s.opts.Store.(ModelUpdater); ok {
+		// Learn on the newest stored model, not on this instance's copy,
+		// which may lag what other instances learned since its last reload.
+		var learned *Model
+		err := u.Update(ctx, func(stored *Model) (*Model, error) {
+			if stored == nil {
+				stored = s.Model()
+			}
+			stored.learn(feats, spam)
+			learned = stored
+			return stored, nil
+		})
+		if err != nil {
+			return fmt.Errorf("scoring: save model: %w", err)
+		}
+		s.SetModel(learned)
+		return nil
+	}
 	s.mu.Lock()
 	s.model.learn(feats, spam)
 	var snap *Model

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // ModelStore persists the live model, so that what support teaches it
@@ -19,12 +20,40 @@ type ModelStore interface {
 	Save(ctx context.Context, m *Model) error
 }
 
+// ModelUpdater is a ModelStore that can change the newest stored model in
+// one atomic step (read, change, write under a lock), so that instances
+// learning at once each build on the other's lessons instead of the last
+// Save winning. Scorer.Learn uses it when the Store has it. change gets
+// the stored model (nil when none) and may modify and return it.
+type ModelUpdater interface {
+	Update(ctx context.Context, change func(stored *Model) (*Model, error)) error
+}
+
 // FileStore keeps the model in one file, replaced atomically on every Save.
 type FileStore struct {
 	Path string
+	mu   sync.Mutex // Update: read-change-write within this process
 }
 
-var _ ModelStore = (*FileStore)(nil)
+var (
+	_ ModelStore   = (*FileStore)(nil)
+	_ ModelUpdater = (*FileStore)(nil)
+)
+
+// Update loads the model, changes it and saves it, serialised within this
+// process (a file store serves one node).
+func (f *FileStore) Update(ctx context.Context, change func(*Model) (*Model, error)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.Load(ctx)
+	if err != nil {
+		return err
+	}
+	if m, err = change(m); err != nil {
+		return err
+	}
+	return f.Save(ctx, m)
+}
 
 // Load reads the model file; a missing file is no model (nil, nil).
 func (f *FileStore) Load(ctx context.Context) (*Model, error) {

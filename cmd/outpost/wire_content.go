@@ -16,7 +16,10 @@ import (
 // teaches it reaches every instance and survives restarts.
 type sqlModelStore struct{ db *store.DB }
 
-var _ scoring.ModelStore = sqlModelStore{}
+var (
+	_ scoring.ModelStore   = sqlModelStore{}
+	_ scoring.ModelUpdater = sqlModelStore{}
+)
 
 func (s sqlModelStore) Load(ctx context.Context) (*scoring.Model, error) {
 	_, data, err := s.db.ModelBlob(ctx)
@@ -35,6 +38,31 @@ func (s sqlModelStore) Save(ctx context.Context, m *scoring.Model) error {
 		return err
 	}
 	_, err := s.db.PutModelBlob(ctx, buf.Bytes())
+	return err
+}
+
+// Update changes the newest stored model under the row's lock (see
+// store.UpdateModelBlob), so that instances learning from decisions at
+// once never overwrite each other's lessons.
+func (s sqlModelStore) Update(ctx context.Context, change func(*scoring.Model) (*scoring.Model, error)) error {
+	_, err := s.db.UpdateModelBlob(ctx, func(old []byte) ([]byte, error) {
+		var m *scoring.Model
+		if old != nil {
+			var err error
+			if m, err = scoring.ReadModel(bytes.NewReader(old)); err != nil {
+				return nil, err
+			}
+		}
+		m, err := change(m)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if _, err := m.WriteTo(&buf); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	})
 	return err
 }
 

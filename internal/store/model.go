@@ -58,3 +58,49 @@ func (db *DB) PutModelBlob(ctx context.Context, data []byte) (int64, error) {
 	}
 	return version, nil
 }
+
+// UpdateModelBlob changes the stored model in one transaction: change gets
+// the newest stored bytes (nil when none) and returns the bytes to store.
+// The row is locked from the read to the write (FOR UPDATE on PostgreSQL;
+// SQLite transactions hold the write lock from BEGIN), so instances that
+// update at once each build on the other's result and none is lost. Two
+// first-ever updates racing to insert the row: the loser runs again on the
+// winner's bytes. It returns the new version.
+func (db *DB) UpdateModelBlob(ctx context.Context, change func(old []byte) ([]byte, error)) (int64, error) {
+	lock := ""
+	if db.Dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	var version int64
+	for attempt := 0; ; attempt++ {
+		err := db.InTx(ctx, func(tx *Tx) error {
+			var old []byte
+			err := tx.QueryRow(ctx, `SELECT version, model FROM scoring_model WHERE id = 1`+lock).Scan(&version, &old)
+			exists := true
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				exists, version, old = false, 0, nil
+			case err != nil:
+				return err
+			}
+			data, err := change(old)
+			if err != nil {
+				return err
+			}
+			version++
+			if !exists {
+				_, err = tx.Exec(ctx, `INSERT INTO scoring_model (id, version, model, updated_at) VALUES (1, ?, ?, ?)`, version, data, Millis(time.Now()))
+				return err
+			}
+			_, err = tx.Exec(ctx, `UPDATE scoring_model SET version = ?, model = ?, updated_at = ? WHERE id = 1`, version, data, Millis(time.Now()))
+			return err
+		})
+		if err != nil && IsUniqueViolation(err) && attempt == 0 {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store: update model: %w", err)
+		}
+		return version, nil
+	}
+}

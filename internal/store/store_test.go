@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -264,6 +265,54 @@ func TestModelBlobConformance(t *testing.T) {
 			v, data, err := db.ModelBlob(ctx)
 			if err != nil || v != 2 || string(data) != string(append(blob, 2)) {
 				t.Fatalf("load = %d %v %v", v, data, err)
+			}
+		})
+	}
+}
+
+// TestUpdateModelBlobLosesNothing: instances updating the model at once,
+// starting from no model, each build on the others' result.
+func TestUpdateModelBlobLosesNothing(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			db := b.Open(t)
+			ctx := context.Background()
+			const n = 16
+			var wg sync.WaitGroup
+			errs := make(chan error, n)
+			for i := range n {
+				wg.Go(func() {
+					_, err := db.UpdateModelBlob(ctx, func(old []byte) ([]byte, error) {
+						return append(slices.Clone(old), byte('a'+i)), nil
+					})
+					errs <- err
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, data, err := db.ModelBlob(ctx)
+			if err != nil || v != n || len(data) != n {
+				t.Fatalf("after %d concurrent updates: version %d, %q, %v; want every update kept", n, v, data, err)
+			}
+			seen := map[byte]bool{}
+			for _, c := range data {
+				seen[c] = true
+			}
+			if len(seen) != n {
+				t.Fatalf("blob %q: an update was lost or doubled", data)
+			}
+			// A failing change stores nothing.
+			if _, err := db.UpdateModelBlob(ctx, func([]byte) ([]byte, error) { return nil, errors.New("no") }); err == nil {
+				t.Fatal("a failing change reported success")
+			}
+			if v2, _ := db.ModelVersion(ctx); v2 != n {
+				t.Fatalf("version %d after a failed change, want %d", v2, n)
 			}
 		})
 	}
