@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"crypto/tls"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/outpost-mail/outpost/internal/store"
@@ -30,13 +32,17 @@ import (
 //	quota=redis-per-message  the same with leases off: what a budget near
 //	             its limit costs (every message asks Redis twice)
 //	scoring      + content scoring of every message
-//	all          quota in Redis + scoring + Ed25519 DKIM: the product
+//	all          quota in Redis + scoring + Ed25519 DKIM
+//	product      what serve wires, through wire() itself: quota in Redis,
+//	             scoring, review (tenant state, campaigns, held mail, in
+//	             the SQLite database) and Ed25519 DKIM; a new paid tenant
+//	product-pg   the same on PostgreSQL
 //
 // 20 keep-alive sessions, STARTTLS + AUTH once per session, a 4 KB invoice.
 //
 //	go test -run '^$' -bench BenchmarkPipeline -benchtime 3000x ./cmd/outpost
 func BenchmarkPipeline(b *testing.B) {
-	for _, v := range []string{"bare", "quota=sql", "quota=redis", "quota=redis-per-message", "scoring", "all"} {
+	for _, v := range []string{"bare", "quota=sql", "quota=redis", "quota=redis-per-message", "scoring", "all", "product", "product-pg"} {
 		b.Run(v, func(b *testing.B) { benchPipeline(b, v) })
 	}
 }
@@ -44,6 +50,9 @@ func BenchmarkPipeline(b *testing.B) {
 func benchPipeline(b *testing.B, variant string) {
 	ctx := context.Background()
 	db := testenv.SQLite(b)
+	if variant == "product-pg" {
+		db = testenv.Postgres(b)
+	}
 	const secret = "bench-secret-bench-secret"
 	hash, _ := store.HashSecret(secret)
 	// A paid tenant with a limit far above what the benchmark sends.
@@ -71,8 +80,12 @@ func benchPipeline(b *testing.B, variant string) {
 	}
 	var q smtpd.Quota = smtpd.NoQuota{}
 	var insp smtpd.Inspector = smtpd.RelayAll{}
+	var holder smtpd.Holder
 	dkimOn := false
 	switch variant {
+	case "product", "product-pg":
+		q, insp, holder = productWiring(b, db)
+		dkimOn = true
 	case "quota=sql":
 		q = quotaGate{newManager(quota.NewSQLCounter(db))}
 	case "quota=redis", "quota=redis-per-message":
@@ -113,7 +126,7 @@ func benchPipeline(b *testing.B, variant string) {
 		Hostname: "outpost.test", TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}},
 		MaxConnsPerIP: 1000, UpstreamMaxIdle: 64,
 		Upstreams: []smtpd.Upstream{{Addr: sink.Addr()}},
-		Tenants:   db, Quota: q, Inspector: insp, DKIMKeys: keys,
+		Tenants:   db, Quota: q, Inspector: insp, Holder: holder, DKIMKeys: keys,
 		Logger: slog.New(slog.NewJSONHandler(discard{}, nil)),
 	})
 	if err != nil {
@@ -148,6 +161,50 @@ func benchPipeline(b *testing.B, variant string) {
 		From: "billing@example.com", To: []string{"customer@example.org"},
 		Msg: smtptest.InvoiceMsg, Sink: sink,
 	})
+}
+
+// productWiring wires quota, scoring and review exactly as serve does
+// (wire), with counters in Redis, and raises the benchmark's paid tenant
+// to the ladder's cap so that the run never meets its quota.
+func productWiring(b *testing.B, db *store.DB) (smtpd.Quota, smtpd.Inspector, smtpd.Holder) {
+	ctx := context.Background()
+	c := serveConfig{redis: testenv.RedisAddr(b), redisPrefix: testenv.RedisPrefix(b), redisTimeout: time.Second,
+		quotaLeaseMax: 64, quotaLeaseTTL: time.Second,
+		scoreHold: scoring.DefaultHoldThreshold, scoreReject: scoring.DefaultRejectThreshold,
+		probationDelay: 5 * time.Minute, probationMaxDelay: time.Hour, probationMessages: 20}
+	m, closer, err := cliQuota(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer closer()
+	if err := m.InitTenant(ctx, "acme", "paid", "bench"); err != nil {
+		b.Fatal(err)
+	}
+	for {
+		_, err := m.Raise(ctx, "acme", quota.RaiseRequest{Actor: "bench", Reason: "benchmark"})
+		if errors.Is(err, quota.ErrAtCap) {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if st, err := m.Status(ctx, "acme"); err != nil || st.Limit < 100_000 {
+		b.Fatalf("benchmark tenant's limit: %+v, %v", st, err)
+	}
+	w, err := wire(ctx, c, db, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		for _, f := range w.closers {
+			f()
+		}
+	})
+	if err := w.review.RegisterTenant(ctx, "acme", ""); err != nil {
+		b.Fatal(err)
+	}
+	return w.quota, w.inspector, w.holder
 }
 
 type discard struct{}

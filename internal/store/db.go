@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -50,6 +51,13 @@ type DB struct {
 	Dialect Dialect
 	// Where is a human description of the database (path or host/db, no password).
 	Where string
+
+	// writeMu queues this process's SQLite write transactions in Go. SQLite
+	// admits one writer; without it concurrent writers meet SQLITE_BUSY and
+	// the driver's busy handler sleeps in steps of up to 100 ms, which under
+	// the relay's concurrency cost far more than the writes themselves.
+	// The busy timeout still covers writers in other processes (the CLI).
+	writeMu sync.Mutex
 }
 
 // Open opens the database named by dsn:
@@ -171,6 +179,10 @@ func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // InTx runs fn in a transaction, committing if fn returns nil and rolling
 // back otherwise. On SQLite the transaction holds the write lock from BEGIN.
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	if db.Dialect == SQLite {
+		db.writeMu.Lock()
+		defer db.writeMu.Unlock()
+	}
 	stx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
