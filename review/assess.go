@@ -454,6 +454,13 @@ func (s *Service) Assess(ctx context.Context, m *Message) (Decision, error) {
 	// Bookkeeping and the decision commit together (one round of writes).
 	var d Decision
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if tx.Dialect == store.Postgres {
+			// Bookkeeping, not mail: see "Durability of the bookkeeping"
+			// in doc.go.
+			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit TO OFF`); err != nil {
+				return err
+			}
+		}
 		if fp != 0 && young {
 			matches, err := s.nearFingerprints(ctx, tx, fp, now.Add(-s.o.CampaignWindow))
 			if err != nil {
