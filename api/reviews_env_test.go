@@ -14,21 +14,6 @@ import (
 	"github.com/outpost-mail/outpost/scoring"
 )
 
-// reviewQuotas puts the real quota.Manager behind review's Quotas (the same
-// adapter cmd/outpost has).
-type reviewQuotas struct{ m *quota.Manager }
-
-func (q reviewQuotas) Raise(ctx context.Context, tenantID, actor, reason string) error {
-	_, err := q.m.Raise(ctx, tenantID, quota.RaiseRequest{Actor: actor, Reason: reason})
-	return err
-}
-
-func (q reviewQuotas) SetBudget(ctx context.Context, tenantID, budgetID string) error {
-	return q.m.SetBudget(ctx, tenantID, budgetID)
-}
-
-var _ review.Quotas = reviewQuotas{}
-
 // recDeliverer stands in for the relay: it accepts every recipient and
 // records what it delivered.
 type recDeliverer struct {
@@ -102,7 +87,7 @@ func newReviewsEnv(t *testing.T, db *store.DB, qm *quota.Manager, now func() tim
 		t.Fatal(err)
 	}
 	re := &reviewsEnv{t: t, db: db, qm: qm, now: now, scorer: sc, deliv: &recDeliverer{}, learner: &recLearner{}}
-	re.svc, err = review.New(review.Options{DB: db, Now: now, Quotas: reviewQuotas{qm}, Learner: re.learner, Deliverer: re.deliv})
+	re.svc, err = review.New(review.Options{DB: db, Now: now, Quotas: review.ManagerQuotas{M: qm}, Learner: re.learner, Deliverer: re.deliv})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,30 +17,6 @@ import (
 	"github.com/outpost-mail/outpost/smtpd"
 )
 
-// reviewQuotas adapts quota.Manager to what review drives.
-type reviewQuotas struct{ m *quota.Manager }
-
-func (q reviewQuotas) Raise(ctx context.Context, tenantID, actor, reason string) error {
-	_, err := q.m.Raise(ctx, tenantID, quota.RaiseRequest{Actor: actor, Reason: reason})
-	return err
-}
-
-func (q reviewQuotas) SetBudget(ctx context.Context, tenantID, budgetID string) error {
-	return q.m.SetBudget(ctx, tenantID, budgetID)
-}
-
-// reviewProposer hands quota's earned-raise proposals to review.
-type reviewProposer struct{ m *quota.Manager }
-
-func (p reviewProposer) ProposeEarnedRaises(ctx context.Context, clean func(string) bool) ([]review.RaiseProposal, error) {
-	ps, err := p.m.ProposeEarnedRaises(ctx, clean)
-	out := make([]review.RaiseProposal, 0, len(ps))
-	for _, x := range ps {
-		out = append(out, review.RaiseProposal{TenantID: x.Tenant, CurrentLimit: x.CurrentLimit, ProposedLimit: x.ProposedLimit, Reason: x.Reason})
-	}
-	return out, err
-}
-
 // relayDeliverer delivers released mail through the running relay's
 // upstream pool (DKIM-signed). The server is set once it exists.
 type relayDeliverer struct{ srv atomic.Pointer[smtpd.Server] }
@@ -122,7 +98,6 @@ func (g *reviewGate) Hold(ctx context.Context, m *smtpd.Message, d smtpd.Decisio
 var (
 	_ smtpd.Holder     = (*reviewGate)(nil)
 	_ reviewAssessor   = (*reviewGate)(nil)
-	_ review.Quotas    = reviewQuotas{}
 	_ review.Deliverer = (*relayDeliverer)(nil)
 )
 
@@ -135,8 +110,8 @@ func newReview(c serveConfig, db *store.DB, qm *quota.Manager, learner review.Le
 		o.Learner = learner
 	}
 	if qm != nil {
-		o.Quotas = reviewQuotas{qm}
-		o.Proposer = reviewProposer{qm}
+		o.Quotas = review.ManagerQuotas{M: qm}
+		o.Proposer = review.ManagerQuotas{M: qm}
 	}
 	return review.New(o)
 }
