@@ -7,9 +7,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
-
 	"github.com/outpost-mail/outpost/internal/store"
 	"github.com/outpost-mail/outpost/smtpd"
 	"github.com/outpost-mail/outpost/smtpd/smtptest"
@@ -46,34 +43,16 @@ func benchRelay(b *testing.B, dkimAlg string, sessions int) {
 			o.DKIMKeys = db
 		}
 	})
+	throughTLS := e.tls
+	if plain {
+		throughTLS = nil // AllowInsecureAuth: loopback only
+	}
 	smtptest.Bench(b, smtptest.Load{
-		Sessions: sessions,
-		DialThrough: func() *smtp.Client {
-			var c *smtp.Client
-			var err error
-			if plain {
-				c, err = smtp.Dial(e.addr) // AllowInsecureAuth: loopback only
-			} else {
-				c, err = smtp.DialStartTLS(e.addr, e.tls)
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := c.Auth(sasl.NewPlainClient("", "acme", secret)); err != nil {
-				b.Fatal(err)
-			}
-			return c
-		},
-		DialDirect: func() *smtp.Client {
-			c, err := smtp.Dial(sink.Addr())
-			if err != nil {
-				b.Fatal(err)
-			}
-			return c
-		},
-		From: "billing@example.com",
-		To:   []string{"customer@example.org"},
-		Msg:  smtptest.InvoiceMsg,
-		Sink: sink,
+		Sessions:    sessions,
+		DialThrough: smtptest.DialAuth(b, e.addr, throughTLS, "acme", secret),
+		From:        "billing@example.com",
+		To:          []string{"customer@example.org"},
+		Msg:         smtptest.InvoiceMsg,
+		Sink:        sink,
 	})
 }

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
@@ -140,25 +138,9 @@ func benchPipeline(b *testing.B, variant string) {
 	b.Cleanup(func() { srv.Shutdown(context.Background()) })
 
 	smtptest.Bench(b, smtptest.Load{
-		Sessions: 20,
-		DialThrough: func() *smtp.Client {
-			c, err := smtp.DialStartTLS(ln.Addr().String(), &tls.Config{InsecureSkipVerify: true})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := c.Auth(sasl.NewPlainClient("", "acme", secret)); err != nil {
-				b.Fatal(err)
-			}
-			return c
-		},
-		DialDirect: func() *smtp.Client {
-			c, err := smtp.Dial(sink.Addr())
-			if err != nil {
-				b.Fatal(err)
-			}
-			return c
-		},
-		From: "billing@example.com", To: []string{"customer@example.org"},
+		Sessions:    20,
+		DialThrough: smtptest.DialAuth(b, ln.Addr().String(), &tls.Config{InsecureSkipVerify: true}, "acme", secret),
+		From:        "billing@example.com", To: []string{"customer@example.org"},
 		Msg: smtptest.InvoiceMsg, Sink: sink,
 	})
 }

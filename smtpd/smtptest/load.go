@@ -1,6 +1,7 @@
 package smtptest
 
 import (
+	"crypto/tls"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -32,13 +34,36 @@ var InvoiceMsg = func() string {
 // straight to the Sink it relays to.
 type Load struct {
 	Sessions    int
-	DialThrough func() *smtp.Client // a ready (TLS/AUTH done) client of the system under test
-	DialDirect  func() *smtp.Client // a client of the sink itself
+	DialThrough func() *smtp.Client // a ready (TLS/AUTH done) client of the system under test; see DialAuth
+	DialDirect  func() *smtp.Client // a client of the sink itself (nil: a plain connection to Sink)
 	From        string
 	To          []string
 	Msg         string
 	// Sink is where both paths end; its count is checked against what was sent.
 	Sink *Upstream
+}
+
+// DialAuth returns a dialer of ready clients of addr: STARTTLS with
+// tlsConfig (nil: a plain connection, for a server that allows AUTH
+// without TLS on loopback), then AUTH PLAIN as user. It fails b when
+// either step fails.
+func DialAuth(b testing.TB, addr string, tlsConfig *tls.Config, user, pass string) func() *smtp.Client {
+	return func() *smtp.Client {
+		var c *smtp.Client
+		var err error
+		if tlsConfig == nil {
+			c, err = smtp.Dial(addr)
+		} else {
+			c, err = smtp.DialStartTLS(addr, tlsConfig)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Auth(sasl.NewPlainClient("", user, pass)); err != nil {
+			b.Fatal(err)
+		}
+		return c
+	}
 }
 
 // Send runs one transaction on a client.
@@ -66,6 +91,15 @@ func Send(c *smtp.Client, from string, to []string, msg string) error {
 // alike (ns/op is the system's), and reports through_msg/s, direct_msg/s,
 // their ratio, p50/p99 of both and the added p99.
 func Bench(b *testing.B, l Load) {
+	if l.DialDirect == nil {
+		l.DialDirect = func() *smtp.Client {
+			c, err := smtp.Dial(l.Sink.Addr())
+			if err != nil {
+				b.Fatal(err)
+			}
+			return c
+		}
+	}
 	through := newLoadWorkers(b, l, l.DialThrough)
 	direct := newLoadWorkers(b, l, l.DialDirect)
 	const chunk = 250
