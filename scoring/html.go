@@ -591,9 +591,14 @@ func isMacroExt(name string) bool {
 	return macroExts[strings.ToLower(path.Ext(strings.TrimSpace(name)))]
 }
 
+// isExecutable reports a program, or a file whose name makes the
+// recipient's system run it when opened. A "#!" script with no such name
+// (a Unix script named "swasort" or "backup") is not: a mail reader opens it
+// as text and nothing runs it unless someone saves it, marks it executable
+// and starts it; sigAttachment weighs it lower (see doc.go, Signals).
 func isExecutable(sniffed, filename string) bool {
 	switch sniffed {
-	case "application/x-msdownload", "application/x-elf", "application/x-mach-binary", "text/x-script":
+	case "application/x-msdownload", "application/x-elf", "application/x-mach-binary":
 		return true
 	}
 	return hasRiskyExt(filename)

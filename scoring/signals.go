@@ -732,6 +732,11 @@ func sigManyDomains(a *analysis) (float64, string) {
 	return 0, ""
 }
 
+// unixScriptWeight is what a "#!" script attachment without a risky file
+// name weighs: unusual in mail, not able to run itself, so not enough to
+// hold a message on its own.
+const unixScriptWeight = 3
+
 func sigAttachment(a *analysis) (float64, string) {
 	var w float64
 	var why []string
@@ -751,6 +756,9 @@ func sigAttachment(a *analysis) (float64, string) {
 		case at.Macro:
 			w = max(w, 5)
 			why = append(why, fmt.Sprintf("%s is an Office document with macros", name))
+		case at.SniffedType == "text/x-script":
+			w = max(w, unixScriptWeight)
+			why = append(why, fmt.Sprintf("%s is a script (%s) under a name no mail reader runs", name, at.SniffedType))
 		case mismatchedType(at):
 			w = max(w, 2)
 			why = append(why, fmt.Sprintf("%s claims to be %s but is %s", name, at.DeclaredType, at.SniffedType))

