@@ -57,6 +57,33 @@ func TestTrainDefaultModel(t *testing.T) {
 	}
 }
 
+// cvFloors are the least a cross-validation report must show.
+type cvFloors struct {
+	auc, at1, at01 float64 // at01 0: not checked
+	maxHamHeld     int     // -1: not checked
+	why01, whyHeld string  // where the floor comes from, for the failure
+}
+
+func checkCV(t *testing.T, rep Report, f cvFloors) {
+	t.Helper()
+	t.Logf("\n%s", rep)
+	if rep.AUC < f.auc {
+		t.Errorf("AUC %.5f < %g", rep.AUC, f.auc)
+	}
+	if rep.CaughtAt1 < f.at1 {
+		t.Errorf("caught at 1%% ham flagged: %.4f < %g", rep.CaughtAt1, f.at1)
+	}
+	if rep.CaughtAt01 < f.at01 {
+		t.Errorf("caught at 0.1%% ham flagged: %.4f < %g (%s)", rep.CaughtAt01, f.at01, f.why01)
+	}
+	if f.maxHamHeld >= 0 && rep.HamHeld > f.maxHamHeld {
+		t.Errorf("%d ham held > %d (%s)", rep.HamHeld, f.maxHamHeld, f.whyHeld)
+	}
+	if rep.HamRejected > 0 {
+		t.Errorf("%d ham at the reject threshold", rep.HamRejected)
+	}
+}
+
 // TestCrossValidation asserts the accuracy goals with k-fold cross-validation:
 // no message is scored by a model that saw it. The synthetic business ham
 // (TrainConfig.Synthetic) is added to every fold's training set and never
@@ -71,20 +98,24 @@ func TestCrossValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("\n%s", rep)
-	if rep.AUC < 0.999 {
-		t.Errorf("AUC %.5f < 0.999", rep.AUC)
+	// Goal: 0.95 at 0.1%; see doc.go for where this stands.
+	checkCV(t, rep, cvFloors{auc: 0.999, at1: 0.98, at01: 0.91, maxHamHeld: -1,
+		why01: "0.929 with the default seed, 0.914 over seeds 1-6; 0.896 before the character n-grams"})
+}
+
+// TestCrossValidationBySender is TestCrossValidation with every sender
+// (registrable From domain) kept out of the model that scores its mail: the
+// estimate for senders outside the corpus. The floors sit under the figures
+// of seeds 1-6 (doc.go, "Senders the model has never seen"): a change that
+// learns who writes rather than what is written falls through them.
+func TestCrossValidationBySender(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the by-sender cross-validation takes a full 10-fold run")
 	}
-	if rep.CaughtAt1 < 0.98 {
-		t.Errorf("caught at 1%% ham flagged: %.4f < 0.98", rep.CaughtAt1)
+	msgs := loadCorpus(t)
+	rep, err := CrossValidateBySender(context.Background(), msgs, 10, Options{}, TrainConfig{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Goal: 0.95 at 0.1%; see doc.go for where this stands (0.929 with the
-	// default seed, 0.915 over seeds 1-6; 0.896 before the character
-	// n-grams).
-	if rep.CaughtAt01 < 0.91 {
-		t.Errorf("caught at 0.1%% ham flagged: %.4f < 0.91", rep.CaughtAt01)
-	}
-	if rep.HamRejected > 0 {
-		t.Errorf("%d ham at the reject threshold", rep.HamRejected)
-	}
+	checkCV(t, rep, cvFloors{auc: 0.995, at1: 0.93, maxHamHeld: 15, whyHeld: "seeds 1-6: 6-11"})
 }

@@ -48,6 +48,10 @@
 //	many_link_domains        6 or more registrable domains
 //	dangerous_attachment     executables, archives holding them, macros,
 //	                         documents whose bytes are an archive or program
+//	                         (8, 5 for macros); a "#!" script under a name
+//	                         no system runs on opening ("swasort", not
+//	                         ".sh" or ".bat") weighs 3: a mail reader shows
+//	                         it as text, so it cannot hold mail alone
 //	hidden_text              text styled invisible or coloured like its
 //	                         background (inline colours only: an element
 //	                         with a class may get a background from a
@@ -142,8 +146,10 @@
 //	ROC AUC                      0.99929 (0.99914–38)  0.99931
 //	spam caught at 1% ham        98.7% (98.5–99.0)     99.0% (14 of the 20 ham above are hard_ham)
 //	spam caught at 0.1% ham      91.4% (88.8–93.8)     92.9% (both ham above are hard_ham)
-//	at hold 5                    93.3% of spam,        93.2%; 4 ham, 3 of them hard_ham
-//	                             4–5 ham (3–4 hard_ham)
+//	at hold 5                    93.3% of spam,        93.2%; 3 ham, all hard_ham
+//	                             3–4 ham, all hard_ham
+//	                             (4–5 before the script
+//	                             weighting, see below)
 //	at reject 14                 57.2% of spam; no ham 57.6%; no ham
 //
 // (Per seed at 0.1%: 92.9, 93.8, 93.0, 89.4, 88.8, 90.7; before the
@@ -175,10 +181,13 @@
 // what still tells many of them apart is probably who sent them (senders,
 // list headers), which the classifier deliberately does not read.
 //
-// The line cannot fall far below the hold threshold either: a personal
-// message with a shell-script attachment is floored at hold (5.0, see
-// Business mail) whatever its words; in one harness run it was the third
-// ham, and then the 0.1% catch is at most the share of spam above 5 (~93%).
+// A personal message with a Unix script attached ("#!/bin/tcsh", file
+// name "swasort") used to be floored at hold (5.0) as an executable
+// whatever its words, and was the second or third ham in every run. A
+// "#!" file only runs if its name makes the recipient's system run it
+// (.sh, .bat, .ps1... stay at 8), so such scripts now weigh 3 (see
+// Signals): 8 seeds, 92.02% → 92.29% at 0.1%, ham held 4.1 → 3.1, the
+// same spam held.
 //
 // Measured for the 0.1% goal (experiment_test.go: go test ./scoring -run
 // TestExperiment -v -experiment=NAME[,NAME...] -exp-seeds N, names in
@@ -229,9 +238,52 @@
 //     content signal at all, N0 80: 91.97%, the same 907 spam and 4.1 ham
 //     held. That last one is adopted (see Combination): it costs nothing
 //     measurable and takes the café receipt from 4.75 to 3.19;
+//   - third round (experiment3_test.go): the shape of the header, never
+//     its names, as features: which fields are present, Message-ID shape
+//     (on the From domain or not, the local part's character classes),
+//     From shape, top-level MIME type, transfer encoding and charset
+//     class, X-Mailer/User-Agent words, and the order of header fields
+//     (pairs of consecutive field names, trace and list fields left out).
+//     With the product's random folds they reach the goal: in the word
+//     block 94.6% (8 seeds); as a block of their own at weight 0.7 or 1,
+//     95.7–95.9%, AUC 0.9997, 1–1.6 ham held. They are NOT used, because
+//     folds by sender (below) show what they learn: which software the
+//     corpus's ham senders used. With every sender kept out of the model
+//     that scores it, the same features hold 53–78 ham instead of 12 and
+//     lower AUC (0.9959 → 0.9917–0.9933); Message-ID shape alone 18,
+//     header order alone 33, X-Mailer words 13. Mail from a sender the
+//     model has never seen, which is all the mail outpost is judged on,
+//     would be held for its mail client. The 0.1% goal is therefore still
+//     open: what reaches it on this corpus does not carry over;
 //   - earlier, without gain: class weights for ham, subject word pairs,
 //     HTML tag features, all-caps word features, averaging models of
 //     several shuffles or the weights of the last epochs, more epochs.
+//
+// # Senders the model has never seen
+//
+// The folds above are drawn from the corpus order, so most messages are
+// scored by a model that was trained on other mail of the same sender (the
+// same lists, the same newsletters, the same spam runs). outpost is judged
+// on mail from senders outside the corpus, and the platform's tenants are
+// such senders too. `outpost eval --folds 10 --by-sender` (and
+// CrossValidateBySender) keeps every registrable From domain in one fold,
+// so no message is scored by a model that saw its sender. Seeds 1–6, the
+// current product:
+//
+//	                         random folds          folds by sender
+//	ROC AUC                  0.99932               0.99635 (0.99508–0.99687)
+//	spam caught at 1% ham    98.75%                94.25% (92.5–95.1)
+//	spam caught at 0.1% ham  91.44% (88.8–93.8)    81.6% (62.6–88.0)
+//	ham held at 5            3.5 (hard_ham)        8.5 (6–11, most hard_ham)
+//	ham rejected at 14       0                     0
+//
+// That is the honest estimate for unseen mail, and the measure every
+// change to the features should also pass: the header-shape features
+// (third round above) gained four points with random folds and multiplied
+// the ham held by five with folds by sender. TestCrossValidationBySender
+// keeps a floor under it (seed 1: AUC 0.99687, 95.1% at 1%, 8 ham held).
+// The 0.1% figure by sender rests on one or two ham and swings by 25
+// points with the training seed alone.
 //
 // On this corpus the hand-weighted signals move AUC little (they lift the
 // 0.1% catch by about a point with n-grams, 85% to 90% before); they are

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -113,5 +114,56 @@ func TestEvalPipeline(t *testing.T) {
 	os.WriteFile(filepath.Join(bad, "labels.tsv"), []byte("x\tmaybe\n"), 0o644)
 	if _, err := LoadCorpus(bad); err == nil {
 		t.Error("bad label accepted")
+	}
+}
+
+// senderFolds keeps each sender in one fold and spreads the load.
+func TestSenderFolds(t *testing.T) {
+	var parsed []*Message
+	add := func(from string, n int) {
+		for range n {
+			parsed = append(parsed, Parse([]byte("From: x <a@"+from+">\r\nSubject: s\r\n\r\nhi\r\n")))
+		}
+	}
+	add("big.example", 6)
+	add("mail.big.example", 2) // the same registrable domain
+	add("mid.example", 5)
+	add("small.example", 3)
+	for range 4 {
+		parsed = append(parsed, Parse([]byte("Subject: no sender\r\n\r\nhi\r\n")))
+	}
+	folds := senderFolds(parsed, 3)
+	for i := 1; i < 8; i++ {
+		if folds[i] != folds[0] {
+			t.Fatalf("big.example split over folds: %v", folds)
+		}
+	}
+	if folds[8] == folds[0] || folds[13] == folds[0] || folds[13] == folds[8] {
+		t.Errorf("senders not spread: %v", folds)
+	}
+	load := make([]int, 3)
+	for _, f := range folds {
+		load[f]++
+	}
+	// 8, 5, 3 and four singles over 3 folds: 8 | 5+1+1 | 3+1+1 (or similar).
+	if slices.Max(load)-slices.Min(load) > 3 {
+		t.Errorf("loads %v", load)
+	}
+	if got := senderFolds(parsed, 3); !slices.Equal(got, folds) {
+		t.Errorf("not deterministic: %v then %v", folds, got)
+	}
+}
+
+func TestCrossValidateBySender(t *testing.T) {
+	msgs, err := LoadCorpus(writeCorpus(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := CrossValidateBySender(context.Background(), msgs, 3, Options{}, TrainConfig{Epochs: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.BySender || rep.Folds != 3 || rep.Spam+rep.Ham != 18 || !strings.Contains(rep.String(), "folds by sender domain") {
+		t.Errorf("report: %+v\n%s", rep, rep)
 	}
 }

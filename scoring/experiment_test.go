@@ -20,6 +20,7 @@ import (
 
 var experiment = flag.String("experiment", "", "run the named scoring experiments (comma-separated)")
 var expGW = flag.Float64("exp-gw", 1, "gramWeight for experiments")
+var expGroup = flag.Bool("exp-group", false, "experiments: folds by the sender's registrable domain, so no sender is both trained and scored")
 var expSeeds = flag.Int("exp-seeds", 4, "training shuffle seeds 1..N for experiments")
 
 type xmsg struct {
@@ -29,6 +30,7 @@ type xmsg struct {
 	fold  int
 	synth bool
 	spam  bool
+	raw   []byte
 	// raw feature hashes with counts (before dedup)
 	base []feat
 	cnt  map[uint32]int
@@ -53,7 +55,7 @@ func xprepare(t *testing.T, s *Scorer) []xmsg {
 		for _, ft := range f.feats {
 			cnt[ft.h]++
 		}
-		x := xmsg{l: l, m: m, spam: spam, synth: synth, cnt: cnt}
+		x := xmsg{l: l, m: m, spam: spam, synth: synth, cnt: cnt, raw: raw}
 		x.base = slices.Clone(f.dedup())
 		if !synth {
 			x.sigs = s.contentSignals(m)
@@ -281,6 +283,19 @@ func TestExperiment(t *testing.T) {
 		return
 	}
 	xs := xprepare(t, s)
+	if *expGroup {
+		var idx []int
+		var parsed []*Message
+		for i := range xs {
+			if !xs[i].synth {
+				idx = append(idx, i)
+				parsed = append(parsed, xs[i].m)
+			}
+		}
+		for j, f := range senderFolds(parsed, 10) {
+			xs[idx[j]].fold = f
+		}
+	}
 	for _, name := range strings.Split(*experiment, ",") {
 		runExperiment(t, s, xs, name)
 	}
@@ -298,6 +313,8 @@ func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 	fs := featureSet(fsBase)
 	cfg := xcfg{}
 	clear(xext)
+	clear(xhdr)
+	hdrBlock = 0
 	calN0 = 0
 	for _, part := range strings.Split(name, "+") {
 		var bw, bc float64
@@ -315,7 +332,7 @@ func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 			stackExp(t, s, xs, buildVecs(xs, fs), cfg, name)
 			return
 		}
-		if !xapply(part, &fs, &cfg) && !xapply2(part, &fs) && !xapplyCal(part) {
+		if !xapply(part, &fs, &cfg) && !xapply2(part, &fs) && !xapply3(part, &fs) && !xapplyCal(part) {
 			t.Fatalf("unknown experiment %q", part)
 		}
 	}
@@ -378,7 +395,7 @@ func xapply(name string, fs *featureSet, cfg *xcfg) bool {
 }
 
 func dumpTop(t *testing.T, s *Scorer, xs []xmsg, vs []xvec, cfg xcfg) {
-	z := xcv(xs, vs, 10, cfg, 1)
+	z := xcv(xs, vs, 10, cfg, uint64(*expSeeds))
 	sc := xcombine(s, xs, z)
 	var idx []int
 	for i := range xs {
