@@ -129,6 +129,7 @@ type xcfg struct {
 	Decay     bool // rate / sqrt(epoch+1)
 	Average   bool
 	HamWeight float64
+	W         []float64 // per-message weights of the training set (experiment4_test.go), nil: 1
 }
 
 func xtrain(vs []xvec, ys []bool, cfg xcfg, seed uint64) ([]float32, float64) {
@@ -175,6 +176,9 @@ func xtrain(vs []xvec, ys []bool, cfg xcfg, seed uint64) ([]float32, float64) {
 			if !ys[i] {
 				grad *= cfg.HamWeight
 			}
+			if cfg.W != nil {
+				grad *= cfg.W[i]
+			}
 			for j, k := range v.idx {
 				gi := grad * float64(v.val[j])
 				g[k] += float32(gi * gi)
@@ -206,12 +210,16 @@ func xcv(xs []xmsg, vs []xvec, k int, cfg xcfg, seed uint64) []float64 {
 	for fold := range k {
 		var tv []xvec
 		var ty []bool
+		var ti []int
 		for i := range xs {
 			if xs[i].synth || xs[i].fold%k != fold {
 				tv = append(tv, vs[i])
 				ty = append(ty, ys[i])
+				ti = append(ti, i)
 			}
 		}
+		cfg := cfg
+		cfg.W = senderWeights(xs, ti)
 		w, b := xtrain(tv, ty, cfg, seed)
 		for i := range xs {
 			if !xs[i].synth && xs[i].fold%k == fold {
@@ -316,6 +324,8 @@ func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 	clear(xhdr)
 	hdrBlock = 0
 	calN0 = 0
+	balanceExp = 0
+	clear(x4)
 	for _, part := range strings.Split(name, "+") {
 		var bw, bc float64
 		if a, b, ok := strings.Cut(strings.TrimPrefix(part, "bw"), "_"); ok && strings.HasPrefix(part, "bw") {
@@ -332,7 +342,7 @@ func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 			stackExp(t, s, xs, buildVecs(xs, fs), cfg, name)
 			return
 		}
-		if !xapply(part, &fs, &cfg) && !xapply2(part, &fs) && !xapply3(part, &fs) && !xapplyCal(part) {
+		if !xapply(part, &fs, &cfg) && !xapply2(part, &fs) && !xapply3(part, &fs) && !xapply4(part) && !xapply4f(part, &fs) && !xapplyCal(part) {
 			t.Fatalf("unknown experiment %q", part)
 		}
 	}
