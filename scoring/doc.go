@@ -30,7 +30,17 @@
 // (0 = silent) and a detail a person can act on (signalDefs in signals.go):
 //
 //	lexicon_investment, _crypto, _lottery, _pharma, _adult, _marketing,
-//	_phishing      phrase lists by category (matched by token hash)
+//	_phishing, _bec  phrase lists by category (matched by token hash);
+//	               phishing includes quota, expiring-password, shared-
+//	               document, voicemail, parcel-fee and tax-refund wording
+//	               and the same in German, French, Spanish, Dutch and
+//	               Portuguese; bec is gift cards, wires, new bank details
+//	extortion      two threat phrases ("recorded you", "all your
+//	               contacts") and crypto-currency words; a wallet address
+//	               in the text adds 1.5
+//	callback_scam  a charge the reader never made ("been charged", "did
+//	               not authorize"), a way out ("call our", "to cancel"),
+//	               a phone number and at most two links; toll-free +1
 //	urgency        "act now", "expires", "within 24 hours"...
 //	money          amounts ($5,000, €500) and money words, 3 or more
 //	shouting       subject in capitals, body ≥40% capitals, "!!!"
@@ -51,7 +61,10 @@
 //	                         (8, 5 for macros); a "#!" script under a name
 //	                         no system runs on opening ("swasort", not
 //	                         ".sh" or ".bat") weighs 3: a mail reader shows
-//	                         it as text, so it cannot hold mail alone
+//	                         it as text, so it cannot hold mail alone;
+//	                         a web page (.html, .htm, .svg, .mht) weighs 3,
+//	                         5 under a document's name (invoice.pdf.html):
+//	                         today's carrier of fake sign-in forms
 //	hidden_text              text styled invisible or coloured like its
 //	                         background (inline colours only: an element
 //	                         with a class may get a background from a
@@ -182,7 +195,7 @@
 // list headers), which the classifier deliberately does not read.
 //
 // A personal message with a Unix script attached ("#!/bin/tcsh", file
-// name "swasort") used to be floored at hold (5.0) as an executable
+// name "swasort") used to be held (5.0) as an executable
 // whatever its words, and was the second or third ham in every run. A
 // "#!" file only runs if its name makes the recipient's system run it
 // (.sh, .bat, .ps1... stay at 8), so such scripts now weigh 3 (see
@@ -305,6 +318,41 @@
 // kept for the general case: the corpus lacks today's phishing, crypto,
 // shortener and attachment tricks that the signals name.
 //
+// # Modern fraud
+//
+// The corpus is of 2002 and the synthetic training ham is honest business
+// mail, so the classifier reads today's frauds (credential phishing, BEC,
+// callback scams) as business mail: on testdata/modern (written for
+// outpost, see its README) it gave a Microsoft 365 phish -8 for its words
+// against +6.5 of impersonation and a lying link, and 22 of 40 frauds
+// passed, all 35 honest messages too. Two changes:
+//
+//   - the signals above (lexicon_bec, extortion, callback_scam, more
+//     phishing wording, web-page attachments);
+//   - deception and fraud signals (fraudSignals in scorer.go: the phishing,
+//     bec, extortion and callback signals, link_text_mismatch,
+//     from_impersonation, lookalike_domain, ip_link, url_shortener,
+//     hidden_text, obfuscation, dangerous_attachment) adding up to 4
+//     (fraudFloor) are not lowered by the classifier: its ham-ward vote
+//     means "reads like business mail", which is what a fraud imitates.
+//     No corpus ham reaches 4 on them (the most is 3.5, CNET newsletters
+//     sent under a brand name from another domain with a tracking link).
+//
+// testdata/modern: 18 of 40 frauds held before, 20 with the new signals,
+// 22 with the floor as well; every honest message still passes
+// (TestModernMail keeps both). Cross-validation, seed 1, before → after: random folds AUC
+// 0.99931 → 0.99941, 99.0 → 99.08% at 1%, 92.9 → 92.91% at 0.1%, 3 → 3
+// ham held; by sender AUC 0.99687 → 0.99701, 95.1 → 95.17% at 1%, 8 → 8
+// ham held. testdata/holdout, written separately and never tuned on, is
+// the estimate: see its README.
+//
+// What still passes is mostly short business email compromise (no link,
+// no brand, a plausible colleague), German- and Spanish-language phishing
+// and fee scams the classifier reads as the synthetic business mail in
+// those languages, and job, romance and crypto pitches without the 2002
+// vocabulary. The next step is synthetic modern fraud in training, written
+// like the synthetic business mail, measured on testdata/holdout.
+//
 // # Business mail
 //
 // The corpus's ham is personal and list mail of 2002 with almost no invoices,
@@ -346,10 +394,11 @@
 //
 // Because the classifier now reads invoice wording as honest, a content signal
 // strong enough to hold a message by itself (an executable attachment, an
-// Office macro) is no longer talked down by it: the classifier may lower such
-// a score to the hold threshold, not below (testdata/attachment.eml, a
-// "statement" whose PDF is a Windows program, is held at 5.0 rather than
-// passed at 2.0).
+// Office macro) is no longer talked down by it: the classifier could lower
+// such a score to the hold threshold, not below (testdata/attachment.eml, a
+// "statement" whose PDF is a Windows program, was held at 5.0 rather than
+// passed at 2.0). The fraud floor (Modern fraud above) replaced that rule:
+// the classifier does not lower such a score at all (8.0 now).
 //
 // The cost: the classifier no longer finds invoice and delivery wording
 // spammy, so fake invoices and parcel notices rest on the content signals.

@@ -32,10 +32,13 @@ const (
 	catPhishing
 	catUrgency
 	catMoney
+	catBEC
+	catExtortion
+	catCallback
 	numCats
 )
 
-var catNames = [numCats]string{"investment", "crypto", "lottery", "pharma", "adult", "marketing", "phishing", "urgency", "money"}
+var catNames = [numCats]string{"investment", "crypto", "lottery", "pharma", "adult", "marketing", "phishing", "urgency", "money", "bec", "extortion", "callback"}
 
 func catIndex(name string) int {
 	for i, n := range catNames {
@@ -96,6 +99,58 @@ var lexiconPhrases = map[string][]string{
 		"security alert", "verify your identity", "account has been locked", "confirm your identity",
 		"update your account", "validate your account", "click the link below to verify", "account verification",
 		"your mailbox", "mailbox is full", "password expires",
+		// Today's credential phishing: quotas, expiring passwords, shared
+		// documents, voicemail, fees for parcels and refunds, and the same
+		// in the languages the platform's tenants write.
+		"mailbox quota", "storage quota", "storage is full", "storage full", "mailbox storage", "incoming messages",
+		"pending messages", "undelivered messages", "will be deleted", "will be suspended", "will be deactivated",
+		"will be disabled", "will be closed", "will be terminated", "avoid suspension", "avoid deactivation",
+		"avoid interruption", "avoid losing", "password will expire", "password expiry", "password expiration",
+		"keep your current password", "keep the same password", "shared a document", "shared a file",
+		"shared document", "view document", "view the document", "open document", "secure document",
+		"review and sign", "voicemail", "voice message", "sign in to view", "log in to view", "login to view",
+		"re-validate", "revalidate", "reactivate your", "re-activate", "restore your account", "restore access",
+		"unlock your account", "confirm your details", "update your details", "verify your details",
+		"confirm your information", "update your information", "verify your information", "tax refund",
+		"eligible for a refund", "refund is pending", "redelivery", "delivery fee", "customs fee", "customs duty",
+		"parcel is on hold", "package is on hold", "delivery attempt", "unpaid toll", "outstanding toll",
+		"ihr konto", "konto wurde", "konto gesperrt", "konto verifizieren", "identität bestätigen",
+		"daten bestätigen", "daten aktualisieren", "sicherheitsüberprüfung", "eingeschränkt", "su cuenta ha sido",
+		"cuenta suspendida", "cuenta bloqueada", "verifique su cuenta", "verificar su cuenta", "votre compte a été",
+		"compte suspendu", "compte bloqué", "vérifier votre compte", "confirmer vos informations",
+		"uw account is", "rekening geblokkeerd", "account geblokkeerd", "sua conta foi", "conta bloqueada",
+		"verifique sua conta",
+	},
+	// Business email compromise: a "boss" or a "supplier" who needs
+	// gift cards, a wire, or new bank details, quietly and now.
+	"bec": {
+		"gift card", "gift cards", "itunes card", "google play card", "steam card", "scratch off", "scratch the back",
+		"are you available", "are you at your desk", "are you in the office", "need a favor", "need a favour",
+		"quick favor", "quick favour", "quick task", "in a meeting", "can't talk", "cannot take calls",
+		"can't take calls", "keep this between us", "keep this confidential", "keep it confidential", "discreet",
+		"discreetly", "direct deposit", "new bank details", "change of bank details", "changed our bank",
+		"updated bank details", "updated banking details", "new banking details", "new account details",
+		"change my payroll", "update my payroll", "process a wire", "wire the payment", "send me your cell",
+		"your cell number", "your personal number", "whatsapp number",
+	},
+	// Sextortion: a claimed recording and a ransom in crypto-currency.
+	"extortion": {
+		"recorded you", "i recorded", "webcam", "your camera", "your device", "infected your", "gained access",
+		"access to your device", "access to your computer", "adult websites", "adult website", "porn sites",
+		"pornographic", "intimate", "your contacts", "all your contacts", "friends and family", "the video",
+		"compromising", "humiliating", "embarrassing", "bitcoin address", "btc address", "wallet address",
+		"video of you", "pay me", "this is not a joke", "go to the police", "tell anyone",
+	},
+	// Callback scams: a charge the reader never made and a number to call
+	// to "cancel" it (sigCallback also wants a phone number).
+	"callback": {
+		"did not authorize", "didn't authorize", "not authorized by you", "did not make this", "didn't make this",
+		"not made by you", "do not recognize", "don't recognize", "did not place", "didn't place",
+		"to cancel", "cancel this", "cancel your subscription", "cancel the order", "cancel this order",
+		"for a refund", "claim a refund", "to dispute", "dispute this", "call our", "call us", "billing department",
+		"refund department", "support team at", "helpline", "help desk", "toll free", "toll-free",
+		"automatically renewed", "auto-renewal", "has been renewed", "been charged", "will be charged",
+		"has been deducted", "will be deducted",
 	},
 	"urgency": {
 		"urgent", "urgently", "immediately", "act now", "limited time", "expires", "expire", "expiring", "last chance",

@@ -212,15 +212,18 @@ const maxCommercial = 2.0
 // combine adds the classifier's signal to the content signals and returns the
 // total and the signals sorted by weight. model may be nil (no explanation).
 func (s *Scorer) combine(sigs []Signal, z float64, nw int, model *Model, feats []feat) (float64, []Signal) {
-	// A content signal strong enough to hold a message by itself (an
-	// executable attachment, macros) is not talked down by the classifier:
-	// its word statistics may lower the score to the hold threshold, not
-	// below. Honest invoices read as ham to the classifier, and so do the
-	// malware "invoices" that imitate them.
-	var content, strongest float64
+	// Deception and fraud signals (fraudSignals: a lying link, a borrowed
+	// brand, an executable or a web page attached, phishing, BEC, callback
+	// and extortion wording) adding up to fraudFloor are not talked down by
+	// the classifier: it learnt from mail that holds none of today's frauds,
+	// honest invoices read as ham to it, and so do the malware "invoices"
+	// and phishing notices that imitate them (doc.go, Modern fraud).
+	var content, fraud float64
 	for _, g := range sigs {
 		content += g.Weight
-		strongest = max(strongest, g.Weight)
+		if fraudSignals[g.Name] {
+			fraud += g.Weight
+		}
 	}
 	zc, short := z, 1.0
 	if z > 0 && nw < shortFeatures && content < shortMaxContent {
@@ -231,8 +234,8 @@ func (s *Scorer) combine(sigs []Signal, z float64, nw int, model *Model, feats [
 		zc = z * short
 	}
 	c := math.Max(-s.opts.BayesClamp, math.Min(s.opts.BayesClamp, zc)) * s.opts.BayesWeight
-	if strongest >= s.opts.HoldThreshold && content+c < s.opts.HoldThreshold {
-		c = min(0, s.opts.HoldThreshold-content)
+	if fraud >= fraudFloor && c < 0 {
+		c = 0
 	}
 	c = round3(c)
 	var out []Signal // nil when sigs is and c is 0, as slices.Clone gave
@@ -258,6 +261,16 @@ func (s *Scorer) combine(sigs []Signal, z float64, nw int, model *Model, feats [
 	}
 	return round3(total), out
 }
+
+// fraudSignals are the signals of deception or fraud: a message whose
+// weights on them add up to fraudFloor keeps them whatever its words say.
+var fraudSignals = map[string]bool{
+	"lexicon_phishing": true, "lexicon_bec": true, "extortion": true, "callback_scam": true,
+	"link_text_mismatch": true, "from_impersonation": true, "lookalike_domain": true, "ip_link": true,
+	"url_shortener": true, "hidden_text": true, "obfuscation": true, "dangerous_attachment": true,
+}
+
+const fraudFloor = 4
 
 // shortFeatures and shortMaxContent: the classifier's spam-ward log-odds
 // of a message with fewer than shortFeatures word features and content

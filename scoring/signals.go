@@ -2,6 +2,8 @@ package scoring
 
 import (
 	"fmt"
+	"path"
+	"regexp"
 
 	"golang.org/x/net/publicsuffix"
 	"slices"
@@ -306,6 +308,9 @@ var signalDefs = []signalDef{
 	{"lexicon_adult", lexSignal("adult", "adult content", 0.8, 3.5)},
 	{"lexicon_marketing", lexSignal("marketing", "hard-sell marketing phrases", 0.5, 3)},
 	{"lexicon_phishing", lexSignal("phishing", "account-verification or security-alert wording", 1.2, 4)},
+	{"lexicon_bec", lexSignal("bec", "gift-card, wire or bank-detail request typical of business email compromise", 1, 4)},
+	{"extortion", sigExtortion},
+	{"callback_scam", sigCallback},
 	{"urgency", lexSignal("urgency", "pressure to act fast", 0.5, 2)},
 	{"money", sigMoney},
 	{"shouting", sigShouting},
@@ -331,6 +336,9 @@ var signalDefs = []signalDef{
 var reasons = map[string]string{
 	"bayes":                "message content resembles known spam",
 	"urgency":              "message pressures the reader to act fast",
+	"lexicon_bec":          "message asks for gift cards, a wire or new bank details",
+	"extortion":            "message demands a crypto-currency ransom",
+	"callback_scam":        "message asks the reader to call about a charge",
 	"money":                "message is about money in a way typical of spam",
 	"shouting":             "message shouts (capitals, exclamation marks)",
 	"obfuscation":          "message disguises its words",
@@ -394,6 +402,59 @@ func lexSignal(name, what string, per, maxW float64) func(*analysis) (float64, s
 		}
 		return min(w, maxW), what + ": " + quoteList(hits, 5)
 	}
+}
+
+// sigExtortion: sextortion names a recording and a ransom in
+// crypto-currency. Two extortion phrases and a crypto word or a wallet
+// address are needed; a wallet address in the text weighs more.
+func sigExtortion(a *analysis) (float64, string) {
+	hits := a.hits[catExtortion]
+	if len(hits) < 2 {
+		return 0, ""
+	}
+	wallet := walletAddress(a.text)
+	if len(a.hits[catCrypto]) == 0 && wallet == "" {
+		return 0, ""
+	}
+	w := min(1.2*float64(len(hits)), 4)
+	why := "threat and ransom wording: " + quoteList(hits, 5)
+	if wallet != "" {
+		w += 1.5
+		why += "; a crypto-currency wallet address (" + truncate(wallet, 20) + ")"
+	}
+	return w, why
+}
+
+// sigCallback: a callback scam reports a charge or renewal the reader
+// never made and gives a number to call to cancel it, with no link to
+// check (links get scanned, phone calls do not). Two callback phrases, a
+// phone number and at most two links are needed; a toll-free number
+// weighs more.
+func sigCallback(a *analysis) (float64, string) {
+	hits := a.hits[catCallback]
+	if len(hits) < 2 || len(a.m.Links) > 2 {
+		return 0, ""
+	}
+	charge := 0
+	for _, h := range hits {
+		if callbackCharge[h] {
+			charge++
+		}
+	}
+	if charge == 0 || charge == len(hits) {
+		// Both a charge ("been charged", "did not authorize") and a way
+		// out ("call our", "to cancel") are needed.
+		return 0, ""
+	}
+	phone, tollFree := phoneNumber(a.text)
+	if phone == "" {
+		return 0, ""
+	}
+	w := min(1.2*float64(len(hits)), 3.5)
+	if tollFree {
+		w += 1
+	}
+	return w, "asks the reader to call " + phone + " about a charge: " + quoteList(hits, 4)
 }
 
 func sigMoney(a *analysis) (float64, string) {
@@ -759,12 +820,35 @@ func sigAttachment(a *analysis) (float64, string) {
 		case at.SniffedType == "text/x-script":
 			w = max(w, unixScriptWeight)
 			why = append(why, fmt.Sprintf("%s is a script (%s) under a name no mail reader runs", name, at.SniffedType))
+		case htmlAttachment(name) != "":
+			// A web page as an attachment opens in the browser, outside the
+			// mail reader's protections: today's usual carrier of a fake
+			// sign-in form. Under a document's name (invoice.pdf.html) it
+			// also lies about what it is.
+			if ext := htmlAttachment(name); strings.Contains(strings.TrimSuffix(strings.ToLower(name), ext), ".") {
+				w = max(w, 5)
+				why = append(why, fmt.Sprintf("%s is a web page disguised as a document", name))
+			} else {
+				w = max(w, 3)
+				why = append(why, fmt.Sprintf("%s is a web page (it opens in a browser)", name))
+			}
 		case mismatchedType(at):
 			w = max(w, 2)
 			why = append(why, fmt.Sprintf("%s claims to be %s but is %s", name, at.DeclaredType, at.SniffedType))
 		}
 	}
 	return w, strings.Join(why[:min(len(why), 3)], "; ")
+}
+
+// htmlAttachment returns the extension of a web-page file name (.html,
+// .htm, .shtml, .xhtml, .svg, .mht, .mhtml), or "".
+func htmlAttachment(name string) string {
+	ext := strings.ToLower(path.Ext(strings.TrimSpace(name)))
+	switch ext {
+	case ".html", ".htm", ".shtml", ".xhtml", ".svg", ".mht", ".mhtml":
+		return ext
+	}
+	return ""
 }
 
 // mismatchedType reports a declared document or image type whose bytes say
@@ -972,3 +1056,61 @@ func sigRandomTag(a *analysis) (float64, string) {
 	}
 	return 0, ""
 }
+
+// callbackCharge are the callback phrases that report a charge; the others
+// offer the way out.
+var callbackCharge = map[string]bool{
+	"did not authorize": true, "didn't authorize": true, "not authorized by you": true, "did not make this": true,
+	"didn't make this": true, "not made by you": true, "do not recognize": true, "don't recognize": true,
+	"did not place": true, "didn't place": true, "automatically renewed": true, "auto-renewal": true,
+	"has been renewed": true, "been charged": true, "will be charged": true, "has been deducted": true,
+	"will be deducted": true,
+}
+
+// walletAddress returns the first Bitcoin (legacy or bech32) or Ethereum
+// address in the first 64 KiB of text, or "".
+func walletAddress(text string) string {
+	if len(text) > 64<<10 {
+		text = text[:64<<10]
+	}
+	return walletRE.FindString(text)
+}
+
+var walletRE = regexp.MustCompile(`\b(?:bc1[ac-hj-np-z02-9]{25,59}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40})\b`)
+
+// phoneNumber returns the first phone number in the first 64 KiB of text
+// (10 to 13 digits, with the separators people write), and whether it is
+// a North American toll-free number (800, 833, 844, 855, 866, 877, 888) or
+// a European 0800/0808 one.
+func phoneNumber(text string) (string, bool) {
+	if len(text) > 64<<10 {
+		text = text[:64<<10]
+	}
+	for _, loc := range phoneRE.FindAllStringIndex(text, 8) {
+		p := strings.TrimSpace(text[loc[0]:loc[1]])
+		var d []byte
+		for i := 0; i < len(p); i++ {
+			if p[i] >= '0' && p[i] <= '9' {
+				d = append(d, p[i])
+			}
+		}
+		if len(d) < 10 || len(d) > 13 {
+			continue
+		}
+		n := string(d)
+		n = strings.TrimPrefix(n, "1")
+		toll := false
+		for _, pre := range []string{"800", "833", "844", "855", "866", "877", "888"} {
+			if strings.HasPrefix(n, pre) && len(n) == 10 {
+				toll = true
+			}
+		}
+		if strings.HasPrefix(string(d), "0800") || strings.HasPrefix(string(d), "0808") {
+			toll = true
+		}
+		return p, toll
+	}
+	return "", false
+}
+
+var phoneRE = regexp.MustCompile(`\+?\(?\d[\d ().\-]{8,18}\d`)

@@ -46,6 +46,32 @@ func TestSignals(t *testing.T) {
 			quiet:  [][]byte{textMail("Welcome", "Welcome to the team, your desk is on the second floor.")},
 		},
 		{
+			signal: "lexicon_bec",
+			trip:   [][]byte{textMail("Quick favour", "Are you available? I need a favour: buy six gift cards for a client and keep this between us.")},
+			quiet:  [][]byte{textMail("Meeting", "I'm stuck in traffic, can we move the meeting to three?")},
+			detail: `"gift cards"`,
+		},
+		{
+			signal: "extortion",
+			trip: [][]byte{textMail("Your account", "I recorded you through your webcam while you visited adult websites. "+
+				"Pay 1200 USD in bitcoin to this bitcoin address: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT or all your contacts get the video of you.")},
+			quiet: [][]byte{
+				textMail("Webcam", "The webcam in meeting room 2 is broken; your device can use the spare one."),
+				textMail("Wallet", "We accept bitcoin at the shop now, see the sign at the till."),
+			},
+			detail: "wallet address",
+		},
+		{
+			signal: "callback_scam",
+			trip: [][]byte{textMail("Renewal", "Your subscription has been renewed and you have been charged $399.99. "+
+				"If you did not authorize this, call our billing department at +1 (888) 555-0142 to cancel and claim a refund.")},
+			quiet: [][]byte{
+				textMail("Renewal", "Your subscription has been renewed and you have been charged $9.99. Manage it in your account settings."),
+				textMail("Call me", "Call us on 020 7946 0958 if the parcel does not arrive; to cancel, reply to this mail."),
+			},
+			detail: "888",
+		},
+		{
 			signal: "urgency",
 			trip:   [][]byte{textMail("Hurry", "Act now, this offer expires today only. Last chance!")},
 			quiet:  [][]byte{textMail("Notes", "Notes from the meeting are attached.")},
@@ -309,6 +335,9 @@ func TestScriptAttachmentWeight(t *testing.T) {
 		{"run.bat", "#!/bin/sh\necho hi\n", 8},
 		{"tool", "\x7fELF\x02\x01\x01", 8},
 		{"notes.txt", "just some notes\n", 0},
+		{"statement.html", "<html><form action=x><input type=password></form></html>", 3},
+		{"Invoice_0442.pdf.html", "<html><form action=x><input type=password></form></html>", 5},
+		{"logo.SVG", "<svg xmlns='http://www.w3.org/2000/svg'></svg>", 3},
 	} {
 		r := s.Score(withAttachment(tc.name, tc.content))
 		var got float64
@@ -320,5 +349,31 @@ func TestScriptAttachmentWeight(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: dangerous_attachment %v, want %v (signals %+v)", tc.name, got, tc.want, r.Signals)
 		}
+	}
+}
+
+// TestFraudFloor: deception and fraud signals adding up to fraudFloor keep
+// their weight whatever the classifier says; below it the classifier may
+// still lower the score.
+func TestFraudFloor(t *testing.T) {
+	s := newTestScorer(t)
+	bayes := func(sigs []Signal) float64 {
+		for _, g := range sigs {
+			if g.Name == "bayes" {
+				return g.Weight
+			}
+		}
+		return 0
+	}
+	strong := []Signal{{Name: "link_text_mismatch", Weight: 3.5}, {Name: "from_impersonation", Weight: 3}}
+	if got, sigs := s.combine(strong, -5, 300, nil, nil); got != 6.5 || bayes(sigs) != 0 {
+		t.Errorf("impersonation + mismatch with ham-like words: score %v (bayes %v), want 6.5 and no bayes", got, bayes(sigs))
+	}
+	if got, _ := s.combine(strong, 2, 300, nil, nil); got != 10.5 {
+		t.Errorf("spam-like words still count: score %v, want 10.5", got)
+	}
+	weak := []Signal{{Name: "from_impersonation", Weight: 2.5}, {Name: "link_text_mismatch", Weight: 1}, {Name: "money", Weight: 2}}
+	if got, sigs := s.combine(weak, -5, 300, nil, nil); bayes(sigs) >= 0 || got >= 5.5 {
+		t.Errorf("fraud 3.5 < %v: the classifier may lower it; score %v, bayes %v", float64(fraudFloor), got, bayes(sigs))
 	}
 }
