@@ -153,7 +153,8 @@
 // Cross-validated on the corpus (`outpost
 // eval --folds 10 --seed N ../shared/corpus`, N = 1..6, seed 1 also in
 // TestCrossValidation; 973 spam, 2,050 ham of which 120 hard_ham; 800
-// synthetic business messages added to each fold's training, never scored):
+// synthetic business messages added to each fold's training, never scored;
+// the table is from before the synthetic frauds, see Modern fraud):
 //
 //	                             mean of seeds 1–6     seed 1 (default)
 //	ROC AUC                      0.99929 (0.99914–38)  0.99931
@@ -325,7 +326,8 @@
 // callback scams) as business mail: on testdata/modern (written for
 // outpost, see its README) it gave a Microsoft 365 phish -8 for its words
 // against +6.5 of impersonation and a lying link, and 22 of 40 frauds
-// passed, all 35 honest messages too. Two changes:
+// passed, all 35 honest messages too. Three changes: the two below, then
+// synthetic frauds in training (further below).
 //
 //   - the signals above (lexicon_bec, extortion, callback_scam, more
 //     phishing wording, web-page attachments);
@@ -346,12 +348,40 @@
 // ham held. testdata/holdout, written separately and never tuned on, is
 // the estimate: see its README.
 //
+// Then synthetic frauds in training (synthspam.go, DefaultSyntheticSpam
+// 250, the counterpart of the synthetic business ham: credential
+// phishing in four languages, parcel and toll fees, BEC, callback scams,
+// sextortion, task, crypto and advance-fee pitches; only the languages the
+// synthetic ham also writes, and none of the frauds that borrow an honest
+// invoice's words, see synthspam.go). Seed 1, signals and floor → with
+// the synthetic frauds as well:
+//
+//	                          random folds        folds by sender
+//	ROC AUC                   0.99941 → 0.99937   0.99700 → 0.99747
+//	spam caught at 1% ham     99.08 → 98.77%      95.17 → 95.48%
+//	spam caught at 0.1% ham   92.91 → 93.22%      78.93 → 85.61%
+//	ham held at 5             3 → 4               8 → 10 (all hard_ham)
+//	testdata/modern           22 → 33 of 40 frauds held, 35 of 35 honest pass
+//	testdata/business         46 of 46 pass (highest 3.2 → 4.6)
+//
+// Counts of 150, 250, 400 and 800 were tried; the figures move by a point
+// or two with the count alone (each draws other messages), 250 was the
+// best on the corpus by sender and 400–800 held a Spanish neighbours'
+// notice while Spanish was still generated. The end-to-end attack test
+// (cmd/outpost) caught the first version: its bank-detail BEC and invoice-
+// table callback scams made honest trial invoices score 2.7, above what
+// the template rule explains, and three honest shops formed a campaign.
+//
+// testdata/holdout (80 messages written separately, never tuned on; only
+// reported): frauds held 18 of 40 before this work, 21 with the signals and
+// floor, 28 with the synthetic frauds; honest messages held 1 of 40 in all
+// three (a Portuguese family message: the classifier has seen no
+// Portuguese ham); AUC 0.861 → 0.915 → 0.948; frauds above the highest
+// honest score 10 → 16 → 24.
+//
 // What still passes is mostly short business email compromise (no link,
-// no brand, a plausible colleague), German- and Spanish-language phishing
-// and fee scams the classifier reads as the synthetic business mail in
-// those languages, and job, romance and crypto pitches without the 2002
-// vocabulary. The next step is synthetic modern fraud in training, written
-// like the synthetic business mail, measured on testdata/holdout.
+// no brand, a plausible colleague), phishing in languages the training
+// never saw, and pitches that read like an honest offer.
 //
 // # Business mail
 //

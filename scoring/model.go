@@ -180,22 +180,32 @@ type TrainConfig struct {
 	// TrainCorpus and CrossValidate add to the training ham: 0 means
 	// DefaultSynthetic, negative means none. They are never evaluated on.
 	Synthetic int
+	// SyntheticSpam is how many synthetic fraud messages (SyntheticSpam)
+	// are added to the training spam, the same way: 0 means
+	// DefaultSyntheticSpam, negative means none.
+	SyntheticSpam int
 }
 
-// syntheticExamples returns the synthetic ham the configuration asks for.
+// syntheticExamples returns the synthetic ham and spam the configuration
+// asks for.
 func (c TrainConfig) syntheticExamples() []Example {
 	n := c.Synthetic
 	if n == 0 {
 		n = DefaultSynthetic
 	}
-	if n < 0 {
-		return nil
-	}
 	var f featurizer
-	raws := SyntheticHam(n, syntheticSeed)
-	ex := make([]Example, len(raws))
-	for i, raw := range raws {
-		ex[i] = Example{feats: f.extract(Parse(raw)).clone()}
+	var ex []Example
+	if n > 0 {
+		for _, raw := range SyntheticHam(n, syntheticSeed) {
+			ex = append(ex, Example{feats: f.extract(Parse(raw)).clone()})
+		}
+	}
+	ns := c.SyntheticSpam
+	if ns == 0 {
+		ns = DefaultSyntheticSpam
+	}
+	for _, raw := range SyntheticSpam(max(ns, 0), syntheticSeed) {
+		ex = append(ex, Example{feats: f.extract(Parse(raw)).clone(), Spam: true})
 	}
 	return ex
 }

@@ -14,9 +14,10 @@ import (
 // and holds none of these; the signals were tuned with this set in view, so
 // it is a floor against regressions, not an estimate (testdata/holdout is
 // the estimate; doc.go, Modern fraud). Every honest message must pass; at
-// least spamFloor of the frauds must be held or rejected.
+// least spamFloor of the frauds must be held or rejected (18 of 40 before
+// the fraud signals, 22 with them, 33 with the synthetic frauds).
 func TestModernMail(t *testing.T) {
-	const spamFloor = 22
+	const spamFloor = 30
 	s := newTestScorer(t)
 	count := func(dir string) (held int, total int, passed []string, stopped []string) {
 		files, err := filepath.Glob(filepath.Join("testdata", "modern", dir, "*.eml"))
@@ -46,5 +47,49 @@ func TestModernMail(t *testing.T) {
 	held, _, _, stopped := count("ham")
 	if held > 0 {
 		t.Errorf("%d honest modern messages held or rejected: %v", held, stopped)
+	}
+}
+
+// TestHoldout reports the scorer on testdata/holdout, written separately
+// from everything the scorer was tuned on and never tuned on itself (see its
+// README; doc.go, Modern fraud, has the figures). Its floors are far below
+// the current figures (AUC 0.948, 28 of 40 frauds held, 1 of 40 honest
+// messages held): they catch a collapse, they are not a target.
+func TestHoldout(t *testing.T) {
+	s := newTestScorer(t)
+	scores := map[string][]float64{}
+	held := map[string]int{}
+	for _, dir := range []string{"spam", "ham"} {
+		files, err := filepath.Glob(filepath.Join("testdata", "holdout", dir, "*.eml"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no testdata/holdout/%s: %v", dir, err)
+		}
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := s.Score(raw)
+			scores[dir] = append(scores[dir], r.Score)
+			if r.Verdict != Pass {
+				held[dir]++
+			}
+		}
+	}
+	var auc float64
+	for _, sp := range scores["spam"] {
+		for _, h := range scores["ham"] {
+			switch {
+			case sp > h:
+				auc++
+			case sp == h:
+				auc += 0.5
+			}
+		}
+	}
+	auc /= float64(len(scores["spam"]) * len(scores["ham"]))
+	t.Logf("holdout: AUC %.4f; frauds held %d of %d; honest held %d of %d", auc, held["spam"], len(scores["spam"]), held["ham"], len(scores["ham"]))
+	if auc < 0.9 || held["spam"] < 20 || held["ham"] > 3 {
+		t.Errorf("holdout collapsed: AUC %.4f, frauds held %d, honest held %d", auc, held["spam"], held["ham"])
 	}
 }
