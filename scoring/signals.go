@@ -806,6 +806,7 @@ func sigAttachment(a *analysis) (float64, string) {
 		if name == "" {
 			name = "unnamed attachment"
 		}
+		web := htmlAttachment(name)
 		switch {
 		case at.Executable:
 			w = max(w, 8)
@@ -820,12 +821,12 @@ func sigAttachment(a *analysis) (float64, string) {
 		case at.SniffedType == "text/x-script":
 			w = max(w, unixScriptWeight)
 			why = append(why, fmt.Sprintf("%s is a script (%s) under a name no mail reader runs", name, at.SniffedType))
-		case htmlAttachment(name) != "":
+		case web != "":
 			// A web page as an attachment opens in the browser, outside the
 			// mail reader's protections: today's usual carrier of a fake
 			// sign-in form. Under a document's name (invoice.pdf.html) it
 			// also lies about what it is.
-			if ext := htmlAttachment(name); strings.Contains(strings.TrimSuffix(strings.ToLower(name), ext), ".") {
+			if strings.Contains(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), web), ".") {
 				w = max(w, 5)
 				why = append(why, fmt.Sprintf("%s is a web page disguised as a document", name))
 			} else {
