@@ -102,8 +102,9 @@ type Report struct {
 	// At the scorer's reject threshold.
 	RejectThreshold           float64
 	SpamRejected, HamRejected int
-	MessagesPerSec            float64 // Score throughput on the whole messages (one core)
-	BayesOnlyAUC              float64 // AUC of the classifier alone, for comparison
+	HamRejectedIDs            []string `json:",omitempty"` // every ham rejected: the costliest mistake
+	MessagesPerSec            float64  // Score throughput on the whole messages (one core)
+	BayesOnlyAUC              float64  // AUC of the classifier alone, for comparison
 	// The classifier alone, for comparison.
 	BayesCaughtAt1, BayesCaughtAt01 float64
 }
@@ -125,6 +126,9 @@ func (r Report) String() string {
 	fmt.Fprintf(&b, "classifier alone: caught @1%% %.2f%%, @0.1%% %.2f%%\n", 100*r.BayesCaughtAt1, 100*r.BayesCaughtAt01)
 	fmt.Fprintf(&b, "at hold %.1f   spam held %d/%d, ham held %d/%d, hard_ham held %d/%d\n", r.HoldThreshold, r.SpamHeld, r.Spam, r.HamHeld, r.Ham, r.HardHamHeld, r.HardHam)
 	fmt.Fprintf(&b, "at reject %.1f spam rejected %d/%d, ham rejected %d/%d\n", r.RejectThreshold, r.SpamRejected, r.Spam, r.HamRejected, r.Ham)
+	if len(r.HamRejectedIDs) > 0 {
+		fmt.Fprintf(&b, "ham rejected  %s\n", strings.Join(r.HamRejectedIDs, " "))
+	}
 	if len(r.HardHamHeldIDs) > 0 {
 		fmt.Fprintf(&b, "hard_ham held %s\n", strings.Join(r.HardHamHeldIDs, " "))
 	}
@@ -304,6 +308,7 @@ func summarize(res []scored, hold, reject float64) Report {
 				r.SpamRejected++
 			} else {
 				r.HamRejected++
+				r.HamRejectedIDs = append(r.HamRejectedIDs, x.l.Path)
 			}
 		}
 	}

@@ -167,3 +167,21 @@ func TestCrossValidateBySender(t *testing.T) {
 		t.Errorf("report: %+v\n%s", rep, rep)
 	}
 }
+
+// TestSummarizeNamesRejectedHam: every ham at or above the reject threshold
+// is named in the report, the costliest mistake a filter makes.
+func TestSummarizeNamesRejectedHam(t *testing.T) {
+	res := []scored{
+		{l: &Labeled{Path: "ham/1", Category: "ham"}, score: 15},
+		{l: &Labeled{Path: "ham/2", Category: "ham"}, score: 6},
+		{l: &Labeled{Path: "hard_ham/3", Category: "hard_ham"}, score: 14},
+		{l: &Labeled{Path: "spam/4", Spam: true, Category: "spam"}, score: 20},
+	}
+	r := summarize(res, 5, 14)
+	if r.HamRejected != 2 || strings.Join(r.HamRejectedIDs, " ") != "ham/1 hard_ham/3" || r.SpamRejected != 1 {
+		t.Fatalf("ham rejected %d %v, spam rejected %d", r.HamRejected, r.HamRejectedIDs, r.SpamRejected)
+	}
+	if !strings.Contains(r.String(), "ham rejected  ham/1 hard_ham/3\n") {
+		t.Errorf("report does not name them:\n%s", r)
+	}
+}
