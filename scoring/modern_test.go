@@ -3,6 +3,7 @@ package scoring
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -19,34 +20,27 @@ import (
 func TestModernMail(t *testing.T) {
 	const spamFloor = 30
 	s := newTestScorer(t)
-	count := func(dir string) (held int, total int, passed []string, stopped []string) {
-		files, err := filepath.Glob(filepath.Join("testdata", "modern", dir, "*.eml"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no testdata/modern/%s: %v", dir, err)
+	var passed, stopped []string
+	spam := scoreFolder(t, s, "modern", "spam")
+	for name, r := range spam {
+		if r.Verdict == Pass {
+			passed = append(passed, name)
 		}
-		for _, f := range files {
-			raw, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := s.Score(raw)
-			if r.Verdict == Pass {
-				passed = append(passed, filepath.Base(f))
-			} else {
-				held++
-				stopped = append(stopped, filepath.Base(f)+" "+r.MainReason())
-			}
-		}
-		return held, len(files), passed, stopped
 	}
-	held, total, passed, _ := count("spam")
-	t.Logf("modern spam: %d of %d held or rejected; passed: %v", held, total, passed)
+	slices.Sort(passed)
+	held := len(spam) - len(passed)
+	t.Logf("modern spam: %d of %d held or rejected; passed: %v", held, len(spam), passed)
 	if held < spamFloor {
-		t.Errorf("only %d of %d modern frauds held, want at least %d; passed: %v", held, total, spamFloor, passed)
+		t.Errorf("only %d of %d modern frauds held, want at least %d; passed: %v", held, len(spam), spamFloor, passed)
 	}
-	held, _, _, stopped := count("ham")
-	if held > 0 {
-		t.Errorf("%d honest modern messages held or rejected: %v", held, stopped)
+	for name, r := range scoreFolder(t, s, "modern", "ham") {
+		if r.Verdict != Pass {
+			stopped = append(stopped, name+" "+r.MainReason())
+		}
+	}
+	slices.Sort(stopped)
+	if len(stopped) > 0 {
+		t.Errorf("%d honest modern messages held or rejected: %v", len(stopped), stopped)
 	}
 }
 
@@ -60,16 +54,7 @@ func TestHoldout(t *testing.T) {
 	scores := map[string][]float64{}
 	held := map[string]int{}
 	for _, dir := range []string{"spam", "ham"} {
-		files, err := filepath.Glob(filepath.Join("testdata", "holdout", dir, "*.eml"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no testdata/holdout/%s: %v", dir, err)
-		}
-		for _, f := range files {
-			raw, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := s.Score(raw)
+		for _, r := range scoreFolder(t, s, "holdout", dir) {
 			scores[dir] = append(scores[dir], r.Score)
 			if r.Verdict != Pass {
 				held[dir]++
@@ -92,4 +77,22 @@ func TestHoldout(t *testing.T) {
 	if auc < 0.9 || held["spam"] < 20 || held["ham"] > 3 {
 		t.Errorf("holdout collapsed: AUC %.4f, frauds held %d, honest held %d", auc, held["spam"], held["ham"])
 	}
+}
+
+// scoreFolder scores every testdata/set/dir/*.eml, by file name.
+func scoreFolder(t *testing.T, s *Scorer, set, dir string) map[string]Result {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", set, dir, "*.eml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata/%s/%s: %v", set, dir, err)
+	}
+	out := make(map[string]Result, len(files))
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(f)] = s.Score(raw)
+	}
+	return out
 }

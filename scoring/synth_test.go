@@ -7,10 +7,20 @@ import (
 )
 
 func TestSyntheticHam(t *testing.T) {
-	a, b := SyntheticHam(200, 1), SyntheticHam(200, 1)
-	c := SyntheticHam(200, 2)
+	checkGenerator(t, SyntheticHam, 200, map[string]string{"nl": " je ", "fr": " votre ", "de": " ihr", "en": " your "})
+}
+
+// checkGenerator checks a synthetic mail generator: the same seed gives the
+// same messages and another seed others; every message parses cleanly, has
+// a subject, a sender domain and some text, no unfilled placeholder, and
+// the languages of langWords (language → a word of it) all appear. It
+// returns the parsed messages of seed 1.
+func checkGenerator(t *testing.T, gen func(int, uint64) [][]byte, n int, langWords map[string]string) []*Message {
+	t.Helper()
+	a, b, c := gen(n, 1), gen(n, 1), gen(n, 2)
 	same := 0
 	langs := map[string]bool{}
+	var ms []*Message
 	for i := range a {
 		if !bytes.Equal(a[i], b[i]) {
 			t.Fatalf("message %d differs for the same seed", i)
@@ -19,28 +29,30 @@ func TestSyntheticHam(t *testing.T) {
 			same++
 		}
 		m := Parse(a[i])
+		ms = append(ms, m)
 		if m.Malformed() {
 			t.Errorf("message %d malformed: %v\n%s", i, m.Problems, a[i])
 		}
-		if m.Subject == "" || len(strings.Fields(m.Text())) < 8 {
-			t.Errorf("message %d: subject %q, text %q", i, m.Subject, m.Text())
+		if m.Subject == "" || len(strings.Fields(m.Text())) < 8 || m.FromDomain == "" {
+			t.Errorf("message %d: subject %q, from %q, text %q", i, m.Subject, m.FromDomain, m.Text())
 		}
 		text := strings.ToLower(m.Subject + " " + m.Text())
-		for lang, word := range map[string]string{"nl": " je ", "fr": " votre ", "de": " ihr", "en": " your "} {
+		for lang, word := range langWords {
 			if strings.Contains(" "+text, word) {
 				langs[lang] = true
 			}
 		}
-		if strings.Contains(text, "{") {
+		if strings.Contains(text, "{") || strings.Contains(text, "}") {
 			t.Errorf("message %d has an unfilled placeholder: %q", i, text)
 		}
 	}
 	if same > 0 {
 		t.Errorf("%d messages equal across seeds", same)
 	}
-	if len(langs) < 4 {
-		t.Errorf("languages seen: %v", langs)
+	if len(langs) < len(langWords) {
+		t.Errorf("languages seen: %v, want all of %v", langs, langWords)
 	}
+	return ms
 }
 
 func TestCommercialSignalsCapped(t *testing.T) {
