@@ -22,6 +22,8 @@ var experiment = flag.String("experiment", "", "run the named scoring experiment
 var expGW = flag.Float64("exp-gw", 1, "gramWeight for experiments")
 var expGroup = flag.Bool("exp-group", false, "experiments: folds by the sender's registrable domain, so no sender is both trained and scored")
 var expSeeds = flag.Int("exp-seeds", 4, "training shuffle seeds 1..N for experiments")
+var expSynSpam = flag.Int("exp-synspam", DefaultSyntheticSpam, "experiments: synthetic frauds added to every fold's training, as the product does")
+var xbits = flag.Int("exp-bits", defaultBits, "experiments: hashed feature space, 2^bits buckets")
 
 type xmsg struct {
 	l     *Labeled
@@ -77,6 +79,11 @@ func xprepare(t *testing.T, s *Scorer) []xmsg {
 	for _, raw := range SyntheticHam(DefaultSynthetic, syntheticSeed) {
 		add(nil, raw, false, true)
 	}
+	if *expSynSpam > 0 {
+		for _, raw := range SyntheticSpam(*expSynSpam, syntheticSeed) {
+			add(nil, raw, true, true)
+		}
+	}
 	return out
 }
 
@@ -89,7 +96,7 @@ func binaryVec(hs []uint32) xvec {
 	v := xvec{idx: make([]uint32, len(hs)), val: make([]float32, len(hs))}
 	x := float32(1 / math.Sqrt(float64(len(hs))))
 	for i, h := range hs {
-		v.idx[i] = h & (1<<defaultBits - 1)
+		v.idx[i] = h & (1<<*xbits - 1)
 		v.val[i] = x
 	}
 	return v
@@ -145,7 +152,7 @@ func xtrain(vs []xvec, ys []bool, cfg xcfg, seed uint64) ([]float32, float64) {
 	if cfg.HamWeight == 0 {
 		cfg.HamWeight = 1
 	}
-	w := make([]float32, 1<<defaultBits)
+	w := make([]float32, 1<<*xbits)
 	g := make([]float32, len(w))
 	var bias, gb float64
 	order := make([]int, len(vs))
@@ -220,10 +227,17 @@ func xcv(xs []xmsg, vs []xvec, k int, cfg xcfg, seed uint64) []float64 {
 		}
 		cfg := cfg
 		cfg.W = senderWeights(xs, ti)
+		pv := vs
+		if minDF > 1 {
+			pv = pruneDF(vs, ti)
+			for j, i := range ti {
+				tv[j] = pv[i]
+			}
+		}
 		w, b := xtrain(tv, ty, cfg, seed)
 		for i := range xs {
 			if !xs[i].synth && xs[i].fold%k == fold {
-				z[i] = xlogit(w, b, vs[i])
+				z[i] = xlogit(w, b, pv[i])
 			}
 		}
 	}
@@ -324,6 +338,9 @@ func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 	clear(xhdr)
 	hdrBlock = 0
 	calN0 = 0
+	minDF = 0
+	xsigned = false
+	clear(x5)
 	balanceExp = 0
 	clear(x4)
 	for _, part := range strings.Split(name, "+") {
@@ -338,11 +355,15 @@ func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 			dumpTop(t, s, xs, buildVecs(xs, fs), cfg)
 			return
 		}
+		if part == "rejdump" {
+			rejectDump(t, s, xs, buildVecs(xs, fs), cfg)
+			return
+		}
 		if part == "stack" {
 			stackExp(t, s, xs, buildVecs(xs, fs), cfg, name)
 			return
 		}
-		if !xapply(part, &fs, &cfg) && !xapply2(part, &fs) && !xapply3(part, &fs) && !xapply4(part) && !xapply4f(part, &fs) && !xapplyCal(part) {
+		if !xapply(part, &fs, &cfg) && !xapply2(part, &fs) && !xapply3(part, &fs) && !xapply4(part) && !xapply4f(part, &fs) && !xapplyCal(part) && !xapply5(part) && !xapply5f(part, &fs) {
 			t.Fatalf("unknown experiment %q", part)
 		}
 	}
@@ -460,12 +481,29 @@ func blockVec(bs ...xblock) xvec {
 	acc := map[uint32]float64{}
 	for _, b := range bs {
 		m := map[uint32]float64{}
+		if xsigned && b.vs == nil {
+			seen := map[uint32]bool{}
+			for _, h := range b.hs {
+				if seen[h] {
+					continue
+				}
+				seen[h] = true
+				v := 1.0
+				if (h*0x85ebca6b)>>31 == 1 {
+					v = -1
+				}
+				m[h&(1<<*xbits-1)] += v
+			}
+		}
 		for i, h := range b.hs {
+			if xsigned && b.vs == nil {
+				break
+			}
 			v := 1.0
 			if b.vs != nil {
 				v = float64(b.vs[i])
 			}
-			k := h & (1<<defaultBits - 1)
+			k := h & (1<<*xbits - 1)
 			if b.vs == nil {
 				m[k] = v
 			} else {
