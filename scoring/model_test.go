@@ -37,6 +37,75 @@ func TestModelRoundTrip(t *testing.T) {
 	}
 }
 
+// TestModelFormats: every format version is written and read back with its
+// kind of hashing, and an unsigned model is scored unsigned.
+func TestModelFormats(t *testing.T) {
+	var f featurizer
+	feats := f.extract(Parse(readTestdata(t, "phish.eml"))).clone()
+	ex := []Example{{feats: feats, Spam: true}, NewExample(readTestdata(t, "newsletter.eml"), false)}
+	for _, c := range []struct {
+		grams, signed bool
+		version       byte
+	}{{false, false, 1}, {true, false, 2}, {true, true, 3}} {
+		m := Train(ex, TrainConfig{Synthetic: -1, SyntheticSpam: -1})
+		m.grams, m.signed = c.grams, c.signed
+		var buf bytes.Buffer
+		if _, err := m.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if v := buf.Bytes()[4]; v != c.version {
+			t.Errorf("grams %v signed %v: version %d, want %d", c.grams, c.signed, v, c.version)
+		}
+		m2, err := ReadModel(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m2.grams != c.grams || m2.signed != c.signed || m2.bits != m.bits {
+			t.Errorf("version %d read back as grams %v signed %v bits %d", c.version, m2.grams, m2.signed, m2.bits)
+		}
+		if a, b := m.logit(feats), m2.logit(feats); math.Abs(a-b) > 0.01 {
+			t.Errorf("version %d: logit %v, read back %v", c.version, a, b)
+		}
+	}
+	m := newModel(defaultBits)
+	m.grams = false
+	if _, err := m.WriteTo(&bytes.Buffer{}); err == nil {
+		t.Error("a signed model without n-grams was written")
+	}
+}
+
+// TestSignedHashing: the sign does not follow the bucket, so features that
+// share a bucket cancel about half the time, and both signs are as common.
+func TestSignedHashing(t *testing.T) {
+	m := newModel(defaultBits)
+	u := &Model{bits: defaultBits}
+	var neg, pairs, opposite int
+	for i := uint32(0); i < 1<<16; i++ {
+		h := hashBytes('b', []byte{byte(i), byte(i >> 8)})
+		if u.sign(h) != 1 {
+			t.Fatal("an unsigned model gave a feature the sign -1")
+		}
+		if m.sign(h) < 0 {
+			neg++
+		}
+		// h and h2 share a bucket; they differ in the bits above it.
+		h2 := h ^ (i%1023+1)<<defaultBits
+		if m.idx(h) != m.idx(h2) {
+			t.Fatal("bucket depends on the high bits")
+		}
+		pairs++
+		if m.sign(h) != m.sign(h2) {
+			opposite++
+		}
+	}
+	if f := float64(neg) / (1 << 16); f < 0.45 || f > 0.55 {
+		t.Errorf("%.3f of features negative, want about half", f)
+	}
+	if f := float64(opposite) / float64(pairs); f < 0.4 || f > 0.6 {
+		t.Errorf("%.3f of features sharing a bucket have opposite signs, want about half", f)
+	}
+}
+
 func TestTrainSeparates(t *testing.T) {
 	var ex []Example
 	for range 20 {
