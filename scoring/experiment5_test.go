@@ -77,12 +77,7 @@ func streamGrams(ns byte, text string, nmin, nmax, maxBytes int, out []uint32) [
 		buf = append(buf, tok...)
 		buf = append(buf, ' ')
 	})
-	for n := nmin; n <= nmax; n++ {
-		for i := 0; i+n <= len(buf); i++ {
-			out = append(out, hashBytes(ns, buf[i:i+n])^uint32(n)*0x9e3779b1)
-		}
-	}
-	return out
+	return xgrams(ns, buf, nmin, nmax, out)
 }
 
 var x5 = map[string]bool{}

@@ -121,12 +121,18 @@ func charGrams(ns byte, text string, nmin, nmax int, maxBytes int, out []uint32)
 		w = append(w, '<')
 		w = append(w, tok...)
 		w = append(w, '>')
-		for n := nmin; n <= nmax; n++ {
-			for i := 0; i+n <= len(w); i++ {
-				out = append(out, hashBytes(ns, w[i:i+n])^uint32(n)*0x9e3779b1)
-			}
-		}
+		out = xgrams(ns, w, nmin, nmax, out)
 	})
+	return out
+}
+
+// xgrams appends the hashes of w's nmin- to nmax-byte substrings.
+func xgrams(ns byte, w []byte, nmin, nmax int, out []uint32) []uint32 {
+	for n := nmin; n <= nmax; n++ {
+		for i := 0; i+n <= len(w); i++ {
+			out = append(out, hashBytes(ns, w[i:i+n])^uint32(n)*0x9e3779b1)
+		}
+	}
 	return out
 }
 
@@ -230,6 +236,12 @@ func xcv(xs []xmsg, vs []xvec, k int, cfg xcfg, seed uint64) []float64 {
 		pv := vs
 		if minDF > 1 {
 			pv = pruneDF(vs, ti)
+			for j, i := range ti {
+				tv[j] = pv[i]
+			}
+		}
+		if nbsPow > 0 {
+			pv = nbScale(xs, pv, ti)
 			for j, i := range ti {
 				tv[j] = pv[i]
 			}
@@ -343,6 +355,8 @@ func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 	clear(x5)
 	balanceExp = 0
 	clear(x4)
+	nbsPow, nbsRenorm, xens = 0, false, nil
+	clear(x6)
 	for _, part := range strings.Split(name, "+") {
 		var bw, bc float64
 		if a, b, ok := strings.Cut(strings.TrimPrefix(part, "bw"), "_"); ok && strings.HasPrefix(part, "bw") {
@@ -363,14 +377,24 @@ func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 			stackExp(t, s, xs, buildVecs(xs, fs), cfg, name)
 			return
 		}
-		if !xapply(part, &fs, &cfg) && !xapply2(part, &fs) && !xapply3(part, &fs) && !xapply4(part) && !xapply4f(part, &fs) && !xapplyCal(part) && !xapply5(part) && !xapply5f(part, &fs) {
+		if !xapply(part, &fs, &cfg) && !xapply2(part, &fs) && !xapply3(part, &fs) && !xapply4(part) && !xapply4f(part, &fs) && !xapplyCal(part) && !xapply5(part) && !xapply5f(part, &fs) && !xapply6(part) && !xapply6f(part, &fs) {
 			t.Fatalf("unknown experiment %q", part)
 		}
 	}
 	vs := buildVecs(xs, fs)
+	var evs []xvec
 	var reps []Report
 	for seed := 1; seed <= *expSeeds; seed++ {
 		z := xcv(xs, vs, 10, cfg, uint64(seed))
+		if xens != nil {
+			if seed == 1 {
+				evs = buildVecs(xs, xens)
+			}
+			z2 := xcv(xs, evs, 10, cfg, uint64(seed))
+			for i := range z {
+				z[i] = (z[i] + z2[i]) / 2
+			}
+		}
 		reps = append(reps, xsummarize(xs, xcombine(s, xs, z), z))
 	}
 	t.Log(xline(name, reps))
