@@ -28,6 +28,11 @@ type Model struct {
 	// so features sharing a bucket cancel out on average instead of adding
 	// up (format version 3; versions 1 and 2 are unsigned).
 	signed bool
+	// origin names the trained model this one descends from: the embedded
+	// default's is a hash of its file (defaultOrigin), and Learn keeps it. A
+	// stored model of another origin was learnt on an older default, and the
+	// Scorer moves its lessons onto the new one (see lessons.go).
+	origin uint64
 	// Messages the model was trained on, by class, including Learn calls.
 	Spam, Ham int
 }
@@ -46,8 +51,27 @@ func DefaultModel() (*Model, error) {
 	if len(defaultModelData) == 0 {
 		return newModel(defaultBits), nil // only while bootstrapping the first model
 	}
-	return ReadModel(bytes.NewReader(defaultModelData))
+	m, err := ReadModel(bytes.NewReader(defaultModelData))
+	if err != nil {
+		return nil, err
+	}
+	m.origin = defaultOrigin()
+	return m, nil
 }
+
+// defaultOrigin identifies the embedded default model: FNV-1a of its file.
+func defaultOrigin() uint64 { return fnv64b(defaultModelData) }
+
+// Origins of model files written before models recorded theirs (format
+// versions 1-3). Such a file in a ModelStore descends from the default of
+// its format: versions 1 and 2 from defaults no longer shipped, version 3
+// from the first 2^22 signed default, whose file hashes to legacyV3Origin
+// (TestLegacyOrigin).
+const (
+	legacyV1Origin = 1
+	legacyV2Origin = 2
+	legacyV3Origin = 0x1b3176caa27f63a5
+)
 
 func newModel(bits uint8) *Model {
 	return &Model{bits: bits, w: make([]float32, 1<<bits), grams: true, signed: true}
@@ -330,10 +354,11 @@ func (m *Model) learn(fs features, spam bool) {
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
-// Serialised form: "OPBM" magic, version byte (3: character n-grams and
-// signed hashing; 2: n-grams, unsigned; 1: words only, unsigned), bits
-// byte, then deflate of:
-// bias float64, spam and ham counts (uvarint), the number of non-zero weights
+// Serialised form: "OPBM" magic, version byte (4: character n-grams, signed
+// hashing and the origin; 3: the same without the origin; 2: n-grams,
+// unsigned; 1: words only, unsigned), bits byte, then deflate of:
+// bias float64, spam and ham counts (uvarint), in version 4 the origin
+// (uint64), the number of non-zero weights
 // (uvarint), then per weight the gap from the previous index (uvarint) and the
 // weight quantised to int16 against a float32 scale written first.
 const modelMagic = "OPBM"
@@ -344,7 +369,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	buf.WriteString(modelMagic)
 	switch {
 	case m.grams && m.signed:
-		buf.WriteByte(3)
+		buf.WriteByte(4)
 	case m.grams:
 		buf.WriteByte(2)
 	case m.signed:
@@ -360,6 +385,9 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	binary.Write(bw, binary.LittleEndian, m.bias)
 	putU(uint64(m.Spam))
 	putU(uint64(m.Ham))
+	if m.grams && m.signed {
+		binary.Write(bw, binary.LittleEndian, m.origin)
+	}
 	var maxAbs float32
 	n := 0
 	for _, v := range m.w {
@@ -400,7 +428,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if _, err := io.ReadFull(r, hdr); err != nil {
 		return nil, fmt.Errorf("scoring: read model: %w", err)
 	}
-	if string(hdr[:4]) != modelMagic || hdr[4] < 1 || hdr[4] > 3 {
+	if string(hdr[:4]) != modelMagic || hdr[4] < 1 || hdr[4] > 4 {
 		return nil, errors.New("scoring: not an outpost model (bad magic or version)")
 	}
 	bits := hdr[5]
@@ -409,7 +437,8 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	m := newModel(bits)
 	m.grams = hdr[4] >= 2
-	m.signed = hdr[4] == 3
+	m.signed = hdr[4] >= 3
+	m.origin = [...]uint64{1: legacyV1Origin, 2: legacyV2Origin, 3: legacyV3Origin, 4: 0}[hdr[4]]
 	br := bufio.NewReader(flate.NewReader(r))
 	fail := func(err error) (*Model, error) { return nil, fmt.Errorf("scoring: model: %w", err) }
 	if err := binary.Read(br, binary.LittleEndian, &m.bias); err != nil {
@@ -424,6 +453,11 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return fail(err)
 	}
 	m.Spam, m.Ham = int(spam), int(ham)
+	if hdr[4] >= 4 {
+		if err := binary.Read(br, binary.LittleEndian, &m.origin); err != nil {
+			return fail(err)
+		}
+	}
 	var scale float32
 	if err := binary.Read(br, binary.LittleEndian, &scale); err != nil {
 		return fail(err)

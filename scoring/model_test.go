@@ -46,9 +46,11 @@ func TestModelFormats(t *testing.T) {
 	for _, c := range []struct {
 		grams, signed bool
 		version       byte
-	}{{false, false, 1}, {true, false, 2}, {true, true, 3}} {
+		origin        uint64 // read back
+	}{{false, false, 1, legacyV1Origin}, {true, false, 2, legacyV2Origin}, {true, true, 4, 0xfeedface12345678}} {
 		m := Train(ex, TrainConfig{Synthetic: -1, SyntheticSpam: -1})
 		m.grams, m.signed = c.grams, c.signed
+		m.origin = 0xfeedface12345678
 		var buf bytes.Buffer
 		if _, err := m.WriteTo(&buf); err != nil {
 			t.Fatal(err)
@@ -60,8 +62,8 @@ func TestModelFormats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m2.grams != c.grams || m2.signed != c.signed || m2.bits != m.bits {
-			t.Errorf("version %d read back as grams %v signed %v bits %d", c.version, m2.grams, m2.signed, m2.bits)
+		if m2.grams != c.grams || m2.signed != c.signed || m2.bits != m.bits || m2.origin != c.origin {
+			t.Errorf("version %d read back as grams %v signed %v bits %d origin %#x", c.version, m2.grams, m2.signed, m2.bits, m2.origin)
 		}
 		if a, b := m.logit(feats), m2.logit(feats); math.Abs(a-b) > 0.01 {
 			t.Errorf("version %d: logit %v, read back %v", c.version, a, b)
@@ -71,6 +73,45 @@ func TestModelFormats(t *testing.T) {
 	m.grams = false
 	if _, err := m.WriteTo(&bytes.Buffer{}); err == nil {
 		t.Error("a signed model without n-grams was written")
+	}
+}
+
+// TestLegacyOrigin: a model file without an origin (format version 3) is
+// taken to descend from the first version-3 default, the embedded model
+// while it is that file; DefaultModel names its origin by its file either way.
+func TestLegacyOrigin(t *testing.T) {
+	m, err := DefaultModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.origin != fnv64b(defaultModelData) || m.origin == 0 {
+		t.Fatalf("default origin %#x, want the hash of its file %#x", m.origin, fnv64b(defaultModelData))
+	}
+	raw, err := ReadModel(bytes.NewReader(defaultModelData))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch defaultModelData[4] {
+	case 3:
+		if raw.origin != legacyV3Origin || legacyV3Origin != m.origin {
+			t.Fatalf("version-3 default read with origin %#x, legacy constant %#x, file %#x: they must agree", raw.origin, legacyV3Origin, m.origin)
+		}
+	case 4:
+		if m.origin == legacyV3Origin {
+			t.Fatal("a retrained default has the first version-3 default's origin")
+		}
+	default:
+		t.Fatalf("embedded model of format version %d", defaultModelData[4])
+	}
+	// A Learn keeps the origin through a save.
+	var f featurizer
+	m.learn(f.extract(Parse(readTestdata(t, "phish.eml"))), true)
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if m2, err := ReadModel(&buf); err != nil || m2.origin != m.origin {
+		t.Fatalf("origin after learn and save: %v %v", m2, err)
 	}
 }
 

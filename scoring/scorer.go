@@ -77,6 +77,8 @@ type Scorer struct {
 	model *Model
 	// learnMu serialises Learn, so that saved models never go back in time.
 	learnMu sync.Mutex
+	// upgraded: what New did with a stored model of another default.
+	upgraded Upgrade
 }
 
 // New returns a Scorer.
@@ -102,9 +104,21 @@ func New(opts Options) (*Scorer, error) {
 	case opts.Model != nil:
 		s.model = opts.Model.Clone()
 	case opts.Store != nil:
-		m, err := opts.Store.Load(context.Background())
+		ctx := context.Background()
+		m, err := opts.Store.Load(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("scoring: load model: %w", err)
+		}
+		j, journal := opts.Store.(LessonJournal)
+		if m != nil && journal && len(defaultModelData) > 0 && m.origin != defaultOrigin() {
+			// Learnt on another default: its lessons move to this one.
+			um, up, err := upgrade(ctx, opts.Store, j, m.origin)
+			if err != nil {
+				up.Err = err
+			} else {
+				m = um
+			}
+			s.upgraded = up
 		}
 		s.model = m
 	}
@@ -328,6 +342,14 @@ func (s *Scorer) LearnContext(ctx context.Context, raw []byte, spam bool) error 
 	feats := f.extract(Parse(raw))
 	s.learnMu.Lock()
 	defer s.learnMu.Unlock()
+	if j, ok := s.opts.Store.(LessonJournal); ok {
+		// Journal first: a lesson the model missed (the save below failed)
+		// is taught again at the next upgrade; a lesson the journal missed
+		// would be lost by it.
+		if err := j.AddLesson(ctx, encodeLesson(feats, spam)); err != nil {
+			return fmt.Errorf("scoring: record lesson: %w", err)
+		}
+	}
 	if u, ok := s.opts.Store.(ModelUpdater); ok {
 		// Learn on the newest stored model, not on this instance's copy,
 		// which may lag what other instances learned since its last reload.

@@ -30,9 +30,15 @@ type ModelUpdater interface {
 }
 
 // FileStore keeps the model in one file, replaced atomically on every Save.
+// Its lessons (LessonJournal) go to a second file beside it, Path +
+// ".lessons", which keeps the newest MaxLessons (0: DefaultMaxLessons).
 type FileStore struct {
-	Path string
-	mu   sync.Mutex // Update: read-change-write within this process
+	Path       string
+	MaxLessons int
+	mu         sync.Mutex // Update: read-change-write within this process
+	jmu        sync.Mutex // the lesson journal and its count:
+	jcount     int
+	jcounted   bool
 }
 
 var (

@@ -51,6 +51,7 @@ func wire(ctx context.Context, c serveConfig, db *store.DB, log *slog.Logger, re
 	if err != nil {
 		return nil, err
 	}
+	logUpgrade(sc, log)
 	w.scorer = sc
 	rv, err := newReview(c, db, qm, sc, &w.deliverer, log.With("component", "review"))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -17,9 +18,18 @@ import (
 type sqlModelStore struct{ db *store.DB }
 
 var (
-	_ scoring.ModelStore   = sqlModelStore{}
-	_ scoring.ModelUpdater = sqlModelStore{}
+	_ scoring.ModelStore    = sqlModelStore{}
+	_ scoring.ModelUpdater  = sqlModelStore{}
+	_ scoring.LessonJournal = sqlModelStore{}
 )
+
+func (s sqlModelStore) AddLesson(ctx context.Context, lesson []byte) error {
+	return s.db.AddModelLesson(ctx, lesson, scoring.DefaultMaxLessons)
+}
+
+func (s sqlModelStore) Lessons(ctx context.Context, fn func([]byte) error) error {
+	return s.db.ModelLessons(ctx, fn)
+}
 
 func (s sqlModelStore) Load(ctx context.Context) (*scoring.Model, error) {
 	_, data, err := s.db.ModelBlob(ctx)
@@ -108,6 +118,22 @@ var _ smtpd.Inspector = (*contentInspector)(nil)
 // newScorer builds the scorer with the database-backed model store.
 func newScorer(c serveConfig, db *store.DB) (*scoring.Scorer, error) {
 	return scoring.New(scoring.Options{HoldThreshold: c.scoreHold, RejectThreshold: c.scoreReject, Store: sqlModelStore{db}})
+}
+
+// logUpgrade says what the scorer did with a stored model learnt on an
+// older default model (scoring.Upgrade).
+func logUpgrade(sc *scoring.Scorer, log *slog.Logger) {
+	up, ok := sc.Upgraded()
+	switch {
+	case !ok:
+	case up.Err != nil:
+		log.Error("the stored content model was learnt on an older default model and could not be moved to this version's; it stays in use until the next start", "err", up.Err)
+	case up.Adopted:
+		log.Info("another instance moved the stored content model to this version's default model")
+	default:
+		log.Info("the stored content model was learnt on an older default model: this version's default model was taught the recorded lessons again and replaces it",
+			"from", fmt.Sprintf("%016x", up.From), "to", fmt.Sprintf("%016x", up.To), "lessons", up.Replayed, "skipped", up.Skipped)
+	}
 }
 
 // modelReloader reloads the model when another instance saved a newer one.

@@ -104,3 +104,45 @@ func (db *DB) UpdateModelBlob(ctx context.Context, change func(old []byte) ([]by
 		return version, nil
 	}
 }
+
+// AddModelLesson appends one of the classifier's lessons (scoring's own
+// bytes) to the journal and drops the oldest beyond the newest keep (by id,
+// so about keep: ids may have gaps).
+func (db *DB) AddModelLesson(ctx context.Context, lesson []byte, keep int) error {
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO scoring_lessons (at, lesson) VALUES (?, ?)`, Millis(time.Now()), lesson); err != nil {
+			return err
+		}
+		if keep <= 0 {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM scoring_lessons WHERE id <= (SELECT MAX(id) FROM scoring_lessons) - ?`, keep)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: add lesson: %w", err)
+	}
+	return nil
+}
+
+// ModelLessons calls fn with every lesson, oldest first, until fn fails.
+func (db *DB) ModelLessons(ctx context.Context, fn func(lesson []byte) error) error {
+	rows, err := db.Query(ctx, `SELECT lesson FROM scoring_lessons ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("store: read lessons: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return fmt.Errorf("store: read lessons: %w", err)
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read lessons: %w", err)
+	}
+	return nil
+}

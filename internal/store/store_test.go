@@ -317,3 +317,44 @@ func TestUpdateModelBlobLosesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestModelLessonsConformance: lessons come back oldest first, and the
+// journal keeps the newest keep of them.
+func TestModelLessonsConformance(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			db := b.Open(t)
+			ctx := context.Background()
+			read := func() []byte {
+				var got []byte
+				if err := db.ModelLessons(ctx, func(l []byte) error { got = append(got, l[0]); return nil }); err != nil {
+					t.Fatal(err)
+				}
+				return got
+			}
+			if got := read(); len(got) != 0 {
+				t.Fatalf("empty journal holds %v", got)
+			}
+			for i := range 10 {
+				if err := db.AddModelLesson(ctx, []byte{byte(i), 0xff, 0}, 4); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := read(); string(got) != string([]byte{6, 7, 8, 9}) {
+				t.Fatalf("journal keeping 4 after 10 lessons holds %v, want [6 7 8 9]", got)
+			}
+			if err := db.AddModelLesson(ctx, []byte{10}, 0); err != nil {
+				t.Fatal(err)
+			}
+			if got := read(); len(got) != 5 {
+				t.Fatalf("keep 0 (no limit) dropped lessons: %v", got)
+			}
+			stop := errors.New("stop")
+			n := 0
+			if err := db.ModelLessons(ctx, func([]byte) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+				t.Fatalf("fn's error: %v after %d lessons, want it returned after 1", err, n)
+			}
+		})
+	}
+}
