@@ -359,8 +359,9 @@
 // change to the features should also pass: the header-shape features
 // (third round above) gained four points with random folds and multiplied
 // the ham held by five with folds by sender. TestCrossValidationBySender
-// keeps a floor under it (seed 1: AUC 0.99798, 96.1% at 1%, 9 ham held;
-// before the signed 2^22 hashing 0.99687, 95.1%, 8).
+// keeps a floor under it (seed 1: AUC 0.99795, 95.9% at 1%, 10 ham held;
+// before the Spanish, Portuguese and Italian synthetic mail 0.99798, 96.1%,
+// 9; before the signed 2^22 hashing 0.99687, 95.1%, 8).
 // The 0.1% figure by sender rests on one or two ham and swings by 25
 // points with the training seed alone. With seed 1 its top three ham are
 // one MSN group member's three posts of a work-from-home pitch
@@ -478,9 +479,41 @@
 // done. The by-sender 0.1% figure still swings with the seed on those
 // posts.
 //
+// Then Spanish, Portuguese and Italian (synth_langs.go): the synthetic
+// business ham and three kinds of synthetic fraud (credential phishing,
+// parcel and toll fees, advance fee and loans) are written in them too,
+// together, so the classifier learns what honest and fraudulent mail say
+// in those languages rather than that the language is rare. Before, the
+// corpus's few Romance-language messages were mostly spam, and honest
+// mail in them leaned spam-ward on that alone (a Portuguese family message
+// in testdata/holdout held at 7.3, the Spanish invoice of testdata/business
+// at 2.4). The gap was seen on the hold-out set, so its figures after this
+// change are a little optimistic. Seeds 1–6, before → after:
+//
+//	                          random folds          folds by sender
+//	ROC AUC                   0.99946 → 0.99946     0.99725 → 0.99723
+//	spam caught at 1% ham     98.79 → 98.84%        95.60 → 95.70%
+//	spam caught at 0.1% ham   93.97 → 93.61%        70.3 → 66.0%
+//	                          (91.4–96.5 by seed)   (42.1–86.3 by seed)
+//	spam held at 5            919 → 917 of 973      904 → 908 of 973
+//	ham held at 5             3.3 → 3.5             10.3 → 9.7
+//	ham rejected at 14        0 → 0                 7 → 8 in 6 runs
+//	testdata/modern           34 of 40 frauds held, 35 of 35 honest pass
+//	testdata/holdout          28 → 31 of 40 frauds held, 1 → 0 of 40
+//	                          honest held; AUC 0.951 → 0.962
+//	testdata/business         46 of 46 pass (highest 4.4 → 4.3; the
+//	                          Spanish invoice 2.4 → -5.4)
+//
+// On the corpus the change is within the seeds' noise (the 0.1% figure
+// moves by ±2.5 points with the seed alone); on mail in those languages it
+// is the difference between passing and being held. More synthetic ham
+// (1,000 instead of 800) cost the corpus 1.2 points at 0.1% (harness, 6
+// seeds) and was not kept.
+//
 // What still passes is mostly short business email compromise (no link,
 // no brand, a plausible colleague), phishing in languages the training
-// never saw, and pitches that read like an honest offer.
+// never saw (Turkish, Polish, Arabic, Japanese), and pitches that read like
+// an honest offer.
 //
 // # Business mail
 //
@@ -494,8 +527,8 @@
 // receipts, appointment and payment reminders, password resets, sign-in
 // codes, account notices, welcome mails, renewals, bookings, support
 // replies and newsletters with List-Unsubscribe; English, Dutch, French,
-// German; plain, HTML or both; random businesses, people, amounts, dates and
-// domains; deterministic). TrainConfig.Synthetic (default
+// German, Spanish, Portuguese, Italian; plain, HTML or both; random
+// businesses, people, amounts, dates and domains; deterministic). TrainConfig.Synthetic (default
 // DefaultSynthetic = 800; `outpost train|eval --synthetic N`, 0 for none)
 // sets how many; cross-validation adds them to every fold's training set and
 // never scores them.
@@ -510,18 +543,19 @@
 // promotion, winery newsletter in German, invoice sent through a billing
 // platform, theatre tickets, pizza order, bank sign-in code, charity
 // donation receipt, rent statement, job application, and in languages the
-// generator does not write: a Spanish invoice, an Italian dentist; the
+// generator did not write then: a Spanish invoice, an Italian dentist; the
 // previous model held 8 of the 46, the charity receipt at 7.6). One of them,
 // otp.eml, scored 3.4 (passing, but the highest of the set) and showed the
 // generator had no sign-in codes; that kind was added, so otp.eml is no
 // longer held out. TestBusinessMailPasses requires all to pass; with the
-// default model the highest scores are 4.4 (charity-donation.eml: a
-// donation receipt's money talk), 2.9 (school-fees-fr.eml) and 2.4
-// (hardware-invoice-es.eml, Spanish, which the generator does not write);
-// receipt.eml (36 features: a short message with few words to go on) was
+// default model the highest scores are 4.3 (charity-donation.eml: a
+// donation receipt's money talk), 0.7 (school-fees-fr.eml) and 0.5
+// (receipt.eml); the Spanish invoice and the Italian dentist, written
+// before the generator wrote those languages, went from 2.4 and -0.2 to
+// -5.4 and -4.0 when it did (Modern fraud); receipt.eml (36 features: a short message with few words to go on) was
 // the highest for a while, 4.75 with the character n-grams before the
 // short-message scaling (see Combination; TestShortMessageEvidence keeps
-// it at 3.5 or below), 1.4 now; most are below -3.
+// it at 3.5 or below), 0.5 now; most are below -3.
 //
 // Because the classifier now reads invoice wording as honest, a content signal
 // strong enough to hold a message by itself (an executable attachment, an

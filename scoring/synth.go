@@ -16,8 +16,10 @@ import (
 // generator writes varied, honest examples of it: invoices, quotes, order and
 // shipping confirmations, receipts, appointment and payment reminders,
 // password resets, sign-in codes, account notices, welcome mails,
-// subscription renewals, bookings and small-business newsletters (with List-Unsubscribe), in
-// English, Dutch, French and German, plain text, HTML or both, with random
+// subscription renewals, bookings and small-business newsletters (with
+// List-Unsubscribe), in English, Dutch, French, German, Spanish, Portuguese
+// and Italian (the last three in synth_langs.go), plain text, HTML or both,
+// with random
 // businesses, people, amounts, dates and domains. It is deterministic for a
 // seed. It is training data only: the business test messages
 // (testdata/business) were written separately and are never trained on.
@@ -310,7 +312,7 @@ var synthStreets = []string{"Main Street 12", "Kerkstraat 4", "Rue de la Paix 18
 var synthCities = []string{"Utrecht", "Ghent", "Lyon", "Munich", "Leeds", "Bristol", "Rotterdam", "Antwerp", "Lille", "Hamburg", "Zwolle", "Bordeaux", "Cologne", "Manchester", "Graz", "Geneva", "Dublin", "Austin", "Portland"}
 
 func (g *synthGen) message() []byte {
-	langs := []string{"en", "en", "en", "en", "en", "en", "nl", "nl", "fr", "fr", "de", "de"}
+	langs := []string{"en", "en", "en", "en", "en", "en", "nl", "nl", "fr", "fr", "de", "de", "es", "es", "pt", "it"}
 	lc := g.pick(langs)
 	L := synthLangs[lc]
 	kind := g.weightedKind()
@@ -469,6 +471,9 @@ func (g *synthGen) money(lang string, v float64) string {
 		cur := g.pick([]string{"$", "£", "€", "EUR ", "USD "})
 		return fmt.Sprintf("%s%s.%02d", cur, group(whole, ","), frac)
 	}
+	if lang == "pt" && g.chance(0.3) {
+		return fmt.Sprintf("R$ %s,%02d", group(whole, "."), frac)
+	}
 	if g.chance(0.5) {
 		return fmt.Sprintf("€ %s,%02d", group(whole, "."), frac)
 	}
@@ -497,6 +502,8 @@ func (g *synthGen) date(lang string) string {
 		return fmt.Sprintf("%d %s %d", d, L.months[mi], y)
 	case "de":
 		return fmt.Sprintf("%d. %s %d", d, L.months[mi], y)
+	case "es", "pt":
+		return fmt.Sprintf("%d de %s de %d", d, L.months[mi], y)
 	}
 	return fmt.Sprintf("%d %s %d", d, L.months[mi], y)
 }
@@ -539,6 +546,12 @@ func (g *synthGen) phone(lang string) string {
 		return fmt.Sprintf("0%d %02d %02d %02d %02d", 1+g.r.IntN(5), g.r.IntN(100), g.r.IntN(100), g.r.IntN(100), g.r.IntN(100))
 	case "de":
 		return fmt.Sprintf("0%d %d", 30+g.r.IntN(900), 100000+g.r.IntN(899999))
+	case "es":
+		return fmt.Sprintf("+34 9%02d %03d %03d", g.r.IntN(100), g.r.IntN(1000), g.r.IntN(1000))
+	case "pt":
+		return fmt.Sprintf("+351 2%02d %03d %03d", g.r.IntN(100), g.r.IntN(1000), g.r.IntN(1000))
+	case "it":
+		return fmt.Sprintf("0%d %d", 2+g.r.IntN(98), 1000000+g.r.IntN(8999999))
 	}
 	return fmt.Sprintf("+44 %d %d %d", 20+g.r.IntN(80), 1000+g.r.IntN(9000), 1000+g.r.IntN(9000))
 }

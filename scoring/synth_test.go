@@ -7,7 +7,7 @@ import (
 )
 
 func TestSyntheticHam(t *testing.T) {
-	checkGenerator(t, SyntheticHam, 200, map[string]string{"nl": " je ", "fr": " votre ", "de": " ihr", "en": " your "})
+	checkGenerator(t, SyntheticHam, 300, map[string]string{"nl": " je ", "fr": " votre ", "de": " ihr", "en": " your ", "es": " su ", "pt": " sua ", "it": " il "})
 }
 
 // checkGenerator checks a synthetic mail generator: the same seed gives the

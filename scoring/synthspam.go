@@ -16,16 +16,18 @@ import (
 // classifier that "your account", "password", "invoice" and "document" are
 // honest words. So it read today's frauds as business mail (doc.go, Modern
 // fraud). This generator writes varied examples of those frauds, in
-// English, German, French, Dutch and Spanish, plain text or HTML, with
+// English, German, French, Dutch, Spanish, Portuguese and Italian, plain
+// text or HTML, with
 // random brands, people, amounts and domains, deterministically for a seed.
 // It leaves out the frauds that borrow an honest invoice's words (a
 // supplier's "new bank details", a callback scam's invoice table): words
 // cannot tell them from the invoices the platform's tenants send (with them
 // in training, honest trial invoices scored 2.7 and formed a campaign in
 // the end-to-end attack test), so lexicon_bec and callback_scam catch them.
-// It writes only the languages the synthetic business ham writes: a
-// language found only in the synthetic spam would teach the classifier
-// that the language itself is spam (Spanish in an early version held an
+// It writes only the languages the synthetic business ham writes
+// (TestSyntheticSpamLanguagesHaveHam): a language found only in the
+// synthetic spam would teach the classifier that the language itself is
+// spam (Spanish in an early version, before the ham wrote it, held an
 // honest Spanish invoice and a neighbours' association's notice).
 // It is training data only: testdata/modern and testdata/holdout were
 // written separately and are never trained on.
@@ -65,12 +67,15 @@ var spamBrands = []string{"Microsoft 365", "Office 365", "Outlook Web", "PayPal"
 
 var spamKinds = []spamKind{
 	{ // credential phishing
-		weight: 30, langs: []string{"en", "en", "en", "de", "fr", "nl"}, link: true, brandish: true,
+		weight: 30, langs: []string{"en", "en", "en", "en", "de", "fr", "nl", "es", "pt", "it"}, link: true, brandish: true,
 		subject: map[string][]string{
 			"en": {"Action required: verify your mailbox", "Your password expires today", "{brand}: unusual sign-in activity", "You have {n} pending messages", "Mailbox storage {pct}% full", "{staff} shared a document with you", "New voicemail from {phone}", "Your account has been limited", "Final notice: account suspension", "Confirm your email to keep receiving messages", "Payment declined - update your billing details", "Security alert for {email}", "Re: signed agreement - please review", "Your {brand} subscription is on hold", "Unusual login attempt blocked"},
 			"de": {"Ihr Konto wurde eingeschränkt", "Handlung erforderlich: Konto verifizieren", "Ihr Passwort läuft heute ab", "Sicherheitsüberprüfung erforderlich", "Neue Nachricht in Ihrem Postfach"},
 			"fr": {"Votre compte a été suspendu", "Action requise : vérifiez votre compte", "Votre mot de passe expire aujourd'hui", "Alerte de sécurité", "Paiement refusé"},
 			"nl": {"Uw account is geblokkeerd", "Actie vereist: verifieer uw account", "Uw wachtwoord verloopt vandaag", "Beveiligingsmelding", "Betaling mislukt"},
+			"es": {"Su cuenta ha sido suspendida", "Acción requerida: verifique su cuenta", "Su contraseña caduca hoy", "Alerta de seguridad", "Pago rechazado", "Su buzón está lleno"},
+			"pt": {"A sua conta foi bloqueada", "Ação necessária: verifique a sua conta", "A sua senha expira hoje", "Alerta de segurança", "Pagamento recusado"},
+			"it": {"Il tuo account è stato sospeso", "Azione richiesta: verifica il tuo account", "La tua password scade oggi", "Avviso di sicurezza", "Pagamento rifiutato"},
 		},
 		paras: map[string][][]string{
 			"en": {
@@ -97,21 +102,45 @@ var spamKinds = []spamKind{
 				{"Verifieer uw gegevens binnen 24 uur om blokkering te voorkomen.", "Bevestig uw identiteit om de toegang te herstellen.", "Zonder actie wordt uw account definitief gesloten."},
 				{"Met vriendelijke groet, Klantenservice", "Bedankt voor uw medewerking."},
 			},
+			"es": {
+				{"Estimado cliente:", "Hola,", "Estimado usuario:"},
+				{"Hemos detectado una actividad inusual en su cuenta.", "Su cuenta ha sido limitada temporalmente por motivos de seguridad.", "Su buzón ha superado el límite de almacenamiento y {n} mensajes están retenidos.", "No hemos podido procesar su último pago."},
+				{"Verifique sus datos en un plazo de 24 horas para evitar el bloqueo de su cuenta.", "Confirme su identidad para restablecer el acceso.", "Si no realiza esta acción, su cuenta será cancelada de forma permanente."},
+				{"Atentamente, el equipo de seguridad", "Gracias por su colaboración."},
+			},
+			"pt": {
+				{"Caro cliente,", "Olá,", "Prezado usuário,"},
+				{"Detetámos uma atividade invulgar na sua conta.", "A sua conta foi temporariamente limitada por motivos de segurança.", "A sua caixa de correio atingiu o limite de armazenamento.", "Não foi possível processar o seu último pagamento."},
+				{"Confirme os seus dados no prazo de 24 horas para evitar o bloqueio da conta.", "Verifique a sua identidade para recuperar o acesso.", "Sem esta verificação, a sua conta será encerrada."},
+				{"Atenciosamente, Equipa de Segurança", "Obrigado pela sua compreensão."},
+			},
+			"it": {
+				{"Gentile cliente,", "Salve,", "Gentile utente,"},
+				{"abbiamo rilevato un'attività insolita sul tuo account.", "il tuo account è stato limitato temporaneamente per motivi di sicurezza.", "la tua casella di posta ha superato il limite di spazio.", "il tuo ultimo pagamento non è andato a buon fine."},
+				{"Verifica i tuoi dati entro 24 ore per evitare la sospensione dell'account.", "Conferma la tua identità per ripristinare l'accesso.", "Senza verifica, il tuo account verrà chiuso definitivamente."},
+				{"Cordiali saluti, il team di sicurezza", "Grazie per la collaborazione."},
+			},
 		},
 		action: map[string][]string{
 			"en": {"Verify now", "Review activity", "Keep my password", "View document", "Release messages", "Update billing", "Sign in", "Confirm account", "Listen to voicemail"},
 			"de": {"Jetzt verifizieren", "Konto bestätigen", "Daten aktualisieren"},
 			"fr": {"Vérifier mon compte", "Confirmer", "Mettre à jour"},
 			"nl": {"Nu verifiëren", "Account bevestigen", "Gegevens bijwerken"},
+			"es": {"Verificar ahora", "Confirmar cuenta", "Actualizar datos"},
+			"pt": {"Verificar agora", "Confirmar conta", "Atualizar dados"},
+			"it": {"Verifica ora", "Conferma account", "Aggiorna i dati"},
 		},
 	},
 	{ // parcel, toll and refund fees
-		weight: 12, langs: []string{"en", "en", "de", "fr", "nl"}, link: true, brandish: true,
+		weight: 12, langs: []string{"en", "en", "de", "fr", "nl", "es", "pt", "it"}, link: true, brandish: true,
 		subject: map[string][]string{
 			"en": {"Your parcel is on hold", "Delivery attempt failed: {track}", "Unpaid toll notice", "You are eligible for a tax refund", "Customs fee required for your package", "Final reminder: outstanding balance {amount}"},
 			"de": {"Ihr Paket wartet auf Zustellung", "Zollgebühr ausstehend", "Zustellung fehlgeschlagen"},
 			"fr": {"Votre colis est en attente", "Frais de douane à régler", "Échec de livraison"},
 			"nl": {"Uw pakket staat in de wacht", "Invoerrechten te betalen", "Bezorging mislukt"},
+			"es": {"Su paquete está retenido", "Tasas de aduana pendientes", "Entrega fallida: {track}", "Peaje pendiente de pago"},
+			"pt": {"A sua encomenda está retida", "Taxa alfandegária pendente", "Falha na entrega: {track}"},
+			"it": {"Il tuo pacco è in giacenza", "Dazi doganali da pagare", "Consegna non riuscita: {track}"},
 		},
 		paras: map[string][][]string{
 			"en": {
@@ -122,8 +151,11 @@ var spamKinds = []spamKind{
 			"de": {{"Sehr geehrter Kunde,", "Hallo,"}, {"Ihr Paket {track} konnte nicht zugestellt werden, da eine Zollgebühr von {amount} offen ist."}, {"Bitte zahlen Sie die Gebühr innerhalb von 48 Stunden, sonst geht das Paket zurück."}},
 			"fr": {{"Cher client,", "Bonjour,"}, {"Votre colis {track} n'a pas pu être livré : des frais de douane de {amount} sont impayés."}, {"Réglez les frais sous 48 heures, sinon le colis sera retourné."}},
 			"nl": {{"Beste klant,", "Hallo,"}, {"Uw pakket {track} kon niet worden bezorgd omdat er nog {amount} invoerrechten openstaan."}, {"Betaal binnen 48 uur, anders wordt het pakket teruggestuurd."}},
+			"es": {{"Estimado cliente:", "Hola,"}, {"No hemos podido entregar su paquete {track} porque hay unas tasas de aduana de {amount} pendientes.", "Consta un peaje impagado de {amount} a nombre de su vehículo."}, {"Abone el importe en un plazo de 48 horas o el paquete será devuelto al remitente.", "Pague hoy para evitar un recargo por demora."}},
+			"pt": {{"Caro cliente,", "Olá,"}, {"Não foi possível entregar a sua encomenda {track} porque existe uma taxa alfandegária de {amount} por pagar."}, {"Pague a taxa no prazo de 48 horas, caso contrário a encomenda será devolvida."}},
+			"it": {{"Gentile cliente,", "Salve,"}, {"Non è stato possibile consegnare il pacco {track}: risultano dazi doganali non pagati per {amount}."}, {"Paga entro 48 ore, altrimenti il pacco sarà restituito al mittente."}},
 		},
-		action: map[string][]string{"en": {"Pay now", "Schedule redelivery", "Claim refund", "Pay toll"}, "de": {"Jetzt bezahlen"}, "fr": {"Payer maintenant"}, "nl": {"Nu betalen"}},
+		action: map[string][]string{"en": {"Pay now", "Schedule redelivery", "Claim refund", "Pay toll"}, "de": {"Jetzt bezahlen"}, "fr": {"Payer maintenant"}, "nl": {"Nu betalen"}, "es": {"Pagar ahora", "Programar la entrega"}, "pt": {"Pagar agora"}, "it": {"Paga ora"}},
 	},
 	{ // business email compromise
 		weight: 14, langs: []string{"en"},
@@ -174,14 +206,36 @@ var spamKinds = []spamKind{
 		action: map[string][]string{"en": {"Join now", "Start earning", "Claim rewards", "Open account"}, "de": {"Jetzt starten"}},
 	},
 	{ // advance fee, romance, loans, cold outreach
-		weight: 14, langs: []string{"en"},
-		subject: map[string][]string{"en": {"Partnership proposal", "Hello dear", "Approved: loan offer", "Grow your website traffic", "Re: your business", "Donation for you", "Get your business listed"}},
+		weight: 14, langs: []string{"en", "en", "en", "es", "pt", "it"},
+		subject: map[string][]string{"en": {"Partnership proposal", "Hello dear", "Approved: loan offer", "Grow your website traffic", "Re: your business", "Donation for you", "Get your business listed"},
+			"es": {"Préstamo aprobado", "Herencia sin reclamar", "Propuesta confidencial", "Donación para usted"},
+			"pt": {"Empréstimo aprovado", "Herança não reclamada", "Proposta confidencial", "Doação para si"},
+			"it": {"Prestito approvato", "Eredità non reclamata", "Proposta riservata", "Donazione per te"}},
 		paras: map[string][][]string{"en": {
 			{"Dear friend,", "Hello dear,", "Hi,", "Greetings,"},
 			{"I am a widow with a large sum of money that I wish to donate to a trustworthy person.", "I saw your profile and I feel we have a connection, I am lonely and looking for a serious relationship.", "Your loan of {amount} has been pre-approved at 2% interest, no credit check.", "I noticed your website is not ranking on the first page of Google.", "I am a lawyer representing a late client who shares your surname and left {amount} unclaimed."},
 			{"Reply with your full name, address and phone number to proceed.", "Write to me at my private email and I will send you my photos.", "We guarantee first-page rankings within 30 days for a small monthly fee.", "A processing fee is required before the funds can be released.", "Reply YES to receive the agreement."},
 			{"Yours faithfully,\n{staff}", "Kisses, {first}", "Regards,\n{staff}\nSEO Consultant", "God bless you."},
-		}},
+		},
+			"es": {
+				{"Estimado amigo:", "Hola,", "Saludos,"},
+				{"Soy abogado de un cliente fallecido que comparte su apellido y dejó {amount} sin reclamar.", "Su préstamo de {amount} ha sido preaprobado al 2% de interés, sin consultar su historial.", "Soy una viuda con una gran suma de dinero que deseo donar a una persona de confianza."},
+				{"Responda con su nombre completo, dirección y número de teléfono para continuar.", "Se requiere una pequeña tasa de gestión antes de liberar los fondos.", "Escríbame a mi correo privado para recibir los detalles."},
+				{"Atentamente,\n{staff}", "Que Dios le bendiga."},
+			},
+			"pt": {
+				{"Caro amigo,", "Olá,", "Saudações,"},
+				{"Sou advogado de um cliente falecido que tem o mesmo apelido que você e deixou {amount} por reclamar.", "O seu empréstimo de {amount} foi pré-aprovado com juros de 2%, sem consulta de crédito.", "Sou viúva e tenho uma grande quantia que desejo doar a uma pessoa de confiança."},
+				{"Responda com o seu nome completo, morada e telefone para avançarmos.", "É necessária uma pequena taxa de processamento antes da libertação dos fundos.", "Escreva para o meu e-mail privado para receber os detalhes."},
+				{"Atenciosamente,\n{staff}", "Deus o abençoe."},
+			},
+			"it": {
+				{"Caro amico,", "Salve,", "Saluti,"},
+				{"Sono l'avvocato di un cliente defunto che porta il suo cognome e ha lasciato {amount} non reclamati.", "Il suo prestito di {amount} è stato preapprovato al 2% di interesse, senza verifiche.", "Sono una vedova con una grande somma di denaro che desidero donare a una persona fidata."},
+				{"Risponda con nome completo, indirizzo e numero di telefono per procedere.", "È richiesta una piccola spesa di pratica prima dello svincolo dei fondi.", "Mi scriva al mio indirizzo privato per ricevere i dettagli."},
+				{"Cordiali saluti,\n{staff}", "Dio la benedica."},
+			},
+		},
 	},
 }
 
