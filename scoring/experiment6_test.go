@@ -16,13 +16,16 @@ import (
 //   - quote: the words of quoted lines ("> ...") in a namespace of their
 //     own, so a reply quoting an ad is not read as the ad;
 //   - ensw / ensg: the mean log-odds of the product and of a second model on
-//     the word block only / the n-gram block only.
+//     the word block only / the n-gram block only;
+//   - com0 / com05 / com15: the commercial signals' weights (after their
+//     cap) scaled by 0, 0.5, 1.5 in the combination.
 
 var (
 	nbsPow    float64
 	nbsRenorm bool
 	x6        = map[string]bool{}
 	xens      featureSet
+	xcomScale = 1.0 // com0, com05: the commercial signals' weights scaled
 )
 
 func xapply6(name string) bool {
@@ -50,6 +53,15 @@ func xapply6(name string) bool {
 		return true
 	}
 	switch name {
+	case "com0":
+		xcomScale = 0
+		return true
+	case "com05":
+		xcomScale = 0.5
+		return true
+	case "com15":
+		xcomScale = 1.5
+		return true
 	case "ensw":
 		xens = func(x *xmsg) xvec {
 			hs := append(baseHashes(x), extraFeats(x)...)

@@ -278,7 +278,16 @@ func xcombine(s *Scorer, xs []xmsg, z []float64) []float64 {
 		if xs[i].synth {
 			continue
 		}
-		sc[i], _ = s.combine(xs[i].sigs, calScale(&xs[i], z[i]), shortFeatures, nil, nil)
+		sigs := xs[i].sigs
+		if xcomScale != 1 {
+			sigs = slices.Clone(sigs)
+			for j := range sigs {
+				if commercialSignals[sigs[j].Name] {
+					sigs[j].Weight *= xcomScale
+				}
+			}
+		}
+		sc[i], _ = s.combine(sigs, calScale(&xs[i], z[i]), shortFeatures, nil, nil)
 	}
 	return sc
 }
@@ -355,7 +364,7 @@ func runExperiment(t *testing.T, s *Scorer, xs []xmsg, name string) {
 	clear(x5)
 	balanceExp = 0
 	clear(x4)
-	nbsPow, nbsRenorm, xens = 0, false, nil
+	nbsPow, nbsRenorm, xens, xcomScale = 0, false, nil, 1
 	clear(x6)
 	for _, part := range strings.Split(name, "+") {
 		var bw, bc float64
