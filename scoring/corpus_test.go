@@ -100,7 +100,7 @@ func TestCrossValidation(t *testing.T) {
 	}
 	// Goal: 0.95 at 0.1%; see doc.go for where this stands.
 	checkCV(t, rep, cvFloors{auc: 0.999, at1: 0.98, at01: 0.91, maxHamHeld: -1,
-		why01: "0.965 with the default seed, 0.936 over seeds 1-6 (0.914-0.965); 0.896 before the character n-grams"})
+		why01: "0.950 with the default seed, 0.942 over seeds 1-6 (0.931-0.955); 0.896 before the character n-grams"})
 }
 
 // TestCrossValidationBySender is TestCrossValidation with every sender
@@ -117,5 +117,5 @@ func TestCrossValidationBySender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkCV(t, rep, cvFloors{auc: 0.995, at1: 0.93, maxHamHeld: 15, whyHeld: "seeds 1-6: 8-11"})
+	checkCV(t, rep, cvFloors{auc: 0.995, at1: 0.93, maxHamHeld: 15, whyHeld: "seeds 1-6: 9-15"})
 }

@@ -517,10 +517,44 @@
 // (1,000 instead of 800) cost the corpus 1.2 points at 0.1% (harness, 6
 // seeds) and was not kept.
 //
+// Then Polish, Turkish, Japanese, Chinese and Korean (synth_langs_pltr.go,
+// synth_langs_cjk.go; ham of every kind, phishing and parcel-fee frauds),
+// and donation receipts in English. Honest messages written for the check
+// before the generator wrote those languages (now in testdata/business)
+// showed how much it mattered: the model held a Japanese shop's order
+// confirmation at 10.9 and a Chinese shipping notice and a Korean dental
+// reminder at 12, the most the classifier can give, because every CJK
+// message in the corpus is spam; a Turkish reminder scored 3.7 and later,
+// with another draw of synthetic mail, 5.0. After: -6.8, -5.2, 3.5; Turkish
+// -6.7, Polish -4.3. English keeps 6 of the 20 language slots (about a
+// third of the synthetic ham); 12 of 26 did a little worse in the harness
+// (by sender AUC 0.99687 against 0.99715). Seeds 1–6, from before the
+// Spanish step → after both steps:
+//
+//	                          random folds          folds by sender
+//	ROC AUC                   0.99946 → 0.99946     0.99725 → 0.99699
+//	spam caught at 1% ham     98.79 → 98.82%        95.60 → 95.13%
+//	spam caught at 0.1% ham   93.97 → 94.19%        70.3 → 73.2%
+//	                          (93.1–95.5 by seed)   (59.4–85.9 by seed)
+//	spam held at 5            919 → 919 of 973      904 → 907 of 973
+//	ham held at 5             3.3 → 2.5             10.3 → 12.0 (9–15)
+//	ham rejected at 14        0 → 0                 7 → 6 in 6 runs
+//	testdata/modern           34 of 40 frauds held, 35 of 35 honest pass
+//	testdata/holdout          28 → 29 of 40 frauds held, 1 → 0 of 40
+//	                          honest held; AUC 0.951 → 0.960
+//	testdata/business         51 of 51 pass (highest 3.5, the Korean
+//	                          reminder)
+//
+// The cost is by sender: the one more ham held on average are short items
+// of one RSS feed (ham/00972–01227, rssfeeds@, a few lines and a
+// newsisfree.com click link each), held 0–8 at a time when that sender is
+// kept out of training; `outpost eval` now lists every ham held, not
+// only hard_ham, which is how they were found.
+//
 // What still passes is mostly short business email compromise (no link,
 // no brand, a plausible colleague), phishing in languages the training
-// never saw (Turkish, Polish, Arabic, Japanese), and pitches that read like
-// an honest offer.
+// never saw (Arabic; the Turkish tax-refund phish still passes), and
+// pitches that read like an honest offer.
 //
 // # Business mail
 //
@@ -534,13 +568,14 @@
 // receipts, appointment and payment reminders, password resets, sign-in
 // codes, account notices, welcome mails, renewals, bookings, support
 // replies and newsletters with List-Unsubscribe; English, Dutch, French,
-// German, Spanish, Portuguese, Italian; plain, HTML or both; random
+// German, Spanish, Portuguese, Italian, Polish, Turkish, Japanese,
+// Chinese, Korean; donation receipts in English; plain, HTML or both; random
 // businesses, people, amounts, dates and domains; deterministic). TrainConfig.Synthetic (default
 // DefaultSynthetic = 800; `outpost train|eval --synthetic N`, 0 for none)
 // sets how many; cross-validation adds them to every fold's training set and
 // never scores them.
 //
-// testdata/business holds 46 honest messages written by hand, never trained
+// testdata/business holds 51 honest messages written by hand, never trained
 // on and not used to choose the generator's wording: 11 first ones, then 35
 // written after the generator as a held-out set (plumber, SaaS billing and
 // dunning, school, music school in French, sports and rowing clubs,
@@ -554,15 +589,25 @@
 // previous model held 8 of the 46, the charity receipt at 7.6). One of them,
 // otp.eml, scored 3.4 (passing, but the highest of the set) and showed the
 // generator had no sign-in codes; that kind was added, so otp.eml is no
-// longer held out. TestBusinessMailPasses requires all to pass; with the
-// default model the highest scores are 4.3 (charity-donation.eml: a
-// donation receipt's money talk), 0.7 (school-fees-fr.eml) and 0.5
-// (receipt.eml); the Spanish invoice and the Italian dentist, written
+// longer held out. The Spanish invoice and the Italian dentist, written
 // before the generator wrote those languages, went from 2.4 and -0.2 to
-// -5.4 and -4.0 when it did (Modern fraud); receipt.eml (36 features: a short message with few words to go on) was
+// -5.4 and -4.0 when it did (Modern fraud). Five more were written when
+// the generator's languages grew further: a Polish accountant's invoice,
+// a Turkish dentist's reminder, a Japanese shop's order confirmation, a
+// Chinese coffee roaster's shipping notice and a Korean dentist's
+// reminder, before the generator wrote those languages; the model of the
+// time held the Japanese, Chinese and Korean ones at 10.9, 12 and 12 (the
+// corpus's CJK mail is all spam) and passed the Polish and Turkish ones at
+// 0.7 and 3.7. charity-donation.eml, the highest of the set for a long
+// time (3.7–5.5 as the synthetic mail changed; 5.5 held it once), showed
+// the generator had no donation receipts; that kind was added (English),
+// so it is no longer held out either. TestBusinessMailPasses requires all
+// 51 to pass; with the default model the highest are ko-appointment.eml
+// (3.5), charity-donation.eml (2.5) and rent-statement.eml (1.5).
+// receipt.eml (36 features: a short message with few words to go on) was
 // the highest for a while, 4.75 with the character n-grams before the
 // short-message scaling (see Combination; TestShortMessageEvidence keeps
-// it at 3.5 or below), 0.5 now; most are below -3.
+// it at 3.5 or below); most are below -3.
 //
 // Because the classifier now reads invoice wording as honest, a content signal
 // strong enough to hold a message by itself (an executable attachment, an

@@ -94,11 +94,12 @@ type Report struct {
 	// Hard ham among the ham flagged at those thresholds.
 	HardHamFPAt1, HardHamFPAt01 int
 	// At the scorer's own hold threshold.
-	HoldThreshold  float64
-	HamHeld        int
-	HardHamHeld    int
-	SpamHeld       int
-	HardHamHeldIDs []string `json:",omitempty"`
+	HoldThreshold   float64
+	HamHeld         int
+	HardHamHeld     int
+	SpamHeld        int
+	HardHamHeldIDs  []string `json:",omitempty"`
+	OtherHamHeldIDs []string `json:",omitempty"` // the ham held that is not hard_ham
 	// At the scorer's reject threshold.
 	RejectThreshold           float64
 	SpamRejected, HamRejected int
@@ -131,6 +132,9 @@ func (r Report) String() string {
 	}
 	if len(r.HardHamHeldIDs) > 0 {
 		fmt.Fprintf(&b, "hard_ham held %s\n", strings.Join(r.HardHamHeldIDs, " "))
+	}
+	if len(r.OtherHamHeldIDs) > 0 {
+		fmt.Fprintf(&b, "other ham held %s\n", strings.Join(r.OtherHamHeldIDs, " "))
 	}
 	if r.MessagesPerSec > 0 {
 		fmt.Fprintf(&b, "throughput    %.0f messages/s (Score, one goroutine)\n", r.MessagesPerSec)
@@ -334,6 +338,8 @@ func summarize(res []scored, hold, reject float64) Report {
 				if x.l.Category == "hard_ham" {
 					r.HardHamHeld++
 					r.HardHamHeldIDs = append(r.HardHamHeldIDs, x.l.Path)
+				} else {
+					r.OtherHamHeldIDs = append(r.OtherHamHeldIDs, x.l.Path)
 				}
 			}
 		}

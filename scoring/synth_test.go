@@ -7,7 +7,7 @@ import (
 )
 
 func TestSyntheticHam(t *testing.T) {
-	checkGenerator(t, SyntheticHam, 300, map[string]string{"nl": " je ", "fr": " votre ", "de": " ihr", "en": " your ", "es": " su ", "pt": " sua ", "it": " il "})
+	checkGenerator(t, SyntheticHam, 300, map[string]string{"nl": " je ", "fr": " votre ", "de": " ihr", "en": " your ", "es": " su ", "pt": " sua ", "it": " il ", "ja": "ご", "zh": "您", "ko": "니다", "pl": "ą", "tr": "ı"})
 }
 
 // checkGenerator checks a synthetic mail generator: the same seed gives the

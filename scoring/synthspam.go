@@ -16,8 +16,9 @@ import (
 // classifier that "your account", "password", "invoice" and "document" are
 // honest words. So it read today's frauds as business mail (doc.go, Modern
 // fraud). This generator writes varied examples of those frauds, in
-// English, German, French, Dutch, Spanish, Portuguese and Italian, plain
-// text or HTML, with
+// English, German, French, Dutch, Spanish, Portuguese, Italian, Polish,
+// Turkish, Japanese, Chinese and Korean (the last five for phishing and
+// parcel fees only), plain text or HTML, with
 // random brands, people, amounts and domains, deterministically for a seed.
 // It leaves out the frauds that borrow an honest invoice's words (a
 // supplier's "new bank details", a callback scam's invoice table): words
@@ -263,9 +264,10 @@ func (g *synthGen) fraud() []byte {
 	}
 	brand := g.pick(spamBrands)
 	first := g.pick(L.first)
-	email := strings.ToLower(first) + "." + strings.ToLower(strings.ReplaceAll(g.pick(L.last), " ", "")) + "@" + g.pick([]string{"example.org", "example.com", "example.net"})
+	local := emailLocal(first)
+	email := local + "." + emailLocal(strings.ReplaceAll(g.pick(L.last), " ", "")) + "@" + g.pick([]string{"example.org", "example.com", "example.net"})
 	vars := map[string]string{
-		"{brand}": brand, "{first}": first, "{staff}": g.pick(L.first) + " " + g.pick(L.last), "{email}": email,
+		"{brand}": brand, "{first}": first, "{staff}": fullName(lc, g.pick(L.first), g.pick(L.last)), "{email}": email,
 		"{n}": fmt.Sprint(2 + g.r.IntN(40)), "{pct}": fmt.Sprint(80 + g.r.IntN(20)), "{num}": g.ref(), "{track}": g.tracking(),
 		"{amount}": g.money(lc, 1.5+g.r.Float64()*g.pick1([]float64{5, 400, 900, 5000, 2e6})),
 		"{phone}":  g.phone(lc), "{tollfree}": fmt.Sprintf("+1 (%s) %03d-%04d", g.pick([]string{"800", "833", "844", "855", "866", "877", "888"}), g.r.IntN(1000), g.r.IntN(10000)),
@@ -292,9 +294,9 @@ func (g *synthGen) fraud() []byte {
 		dom = strings.TrimRight(dom, "0123456789")
 	}
 	dom += g.pick([]string{".com", ".net", ".info", ".top", ".xyz", ".online", ".site", ".click", ".ru", ".cn", ".co"})
-	sender := g.pick([]string{"no-reply", "support", "security", "admin", "service", "billing", "info", "alert", strings.ToLower(first)}) + "@" + dom
+	sender := g.pick([]string{"no-reply", "support", "security", "admin", "service", "billing", "info", "alert", local}) + "@" + dom
 	if g.chance(0.25) {
-		sender = strings.ToLower(first) + fmt.Sprint(g.r.IntN(1000)) + "@" + g.pick([]string{"gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "proton.me", "mail.ru"})
+		sender = local + fmt.Sprint(g.r.IntN(1000)) + "@" + g.pick([]string{"gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "proton.me", "mail.ru"})
 	}
 	fromName := vars["{staff}"]
 	if K.brandish && g.chance(0.8) {
@@ -345,7 +347,7 @@ func (g *synthGen) fraud() []byte {
 	fmt.Fprintf(&b, "From: %s <%s>\r\n", fromName, sender)
 	fmt.Fprintf(&b, "To: %s\r\n", email)
 	if g.chance(0.2) {
-		fmt.Fprintf(&b, "Reply-To: %s%d@%s\r\n", strings.ToLower(first), g.r.IntN(100), g.pick([]string{"gmail.com", "outlook.com", "proton.me", "yandex.com"}))
+		fmt.Fprintf(&b, "Reply-To: %s%d@%s\r\n", local, g.r.IntN(100), g.pick([]string{"gmail.com", "outlook.com", "proton.me", "yandex.com"}))
 	}
 	fmt.Fprintf(&b, "Subject: %s\r\n", subject)
 	fmt.Fprintf(&b, "Date: %s\r\n", time.Date(2024+g.r.IntN(3), time.Month(1+g.r.IntN(12)), 1+g.r.IntN(28), g.r.IntN(24), g.r.IntN(60), 0, 0, time.UTC).Format(time.RFC1123Z))

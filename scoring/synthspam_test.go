@@ -3,7 +3,7 @@ package scoring
 import "testing"
 
 func TestSyntheticSpam(t *testing.T) {
-	ms := checkGenerator(t, SyntheticSpam, 300, map[string]string{"nl": " uw ", "fr": " votre ", "de": " ihr", "en": " your ", "es": " su ", "pt": " sua ", "it": " il "})
+	ms := checkGenerator(t, SyntheticSpam, 300, map[string]string{"nl": " uw ", "fr": " votre ", "de": " ihr", "en": " your ", "es": " su ", "pt": " sua ", "it": " il ", "ja": "ご", "zh": "您", "ko": "니다", "pl": "ą", "tr": "ı"})
 	links, html := 0, 0
 	for _, m := range ms {
 		if len(m.Links) > 0 {
