@@ -292,6 +292,7 @@ func (f *FileStore) readJournal(ctx context.Context, fn func([]byte) error) (int
 	defer fh.Close()
 	br := bufio.NewReader(fh)
 	var end int64
+	var vb [binary.MaxVarintLen64]byte
 	for {
 		if err := ctx.Err(); err != nil {
 			return end, err
@@ -310,7 +311,7 @@ func (f *FileStore) readJournal(ctx context.Context, fn func([]byte) error) (int
 			}
 			return end, fmt.Errorf("scoring: lesson journal: %w", err)
 		}
-		end += int64(binary.PutUvarint(make([]byte, binary.MaxVarintLen64), n)) + int64(n)
+		end += int64(binary.PutUvarint(vb[:], n)) + int64(n)
 		if err := fn(b); err != nil {
 			return end, err
 		}

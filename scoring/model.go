@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 )
 
 // Model is the token classifier: logistic regression over hashed, binary,
@@ -59,8 +60,9 @@ func DefaultModel() (*Model, error) {
 	return m, nil
 }
 
-// defaultOrigin identifies the embedded default model: FNV-1a of its file.
-func defaultOrigin() uint64 { return fnv64b(defaultModelData) }
+// defaultOrigin identifies the embedded default model: FNV-1a of its file
+// (1.5 MB, so hashed once).
+var defaultOrigin = sync.OnceValue(func() uint64 { return fnv64b(defaultModelData) })
 
 // Origins of model files written before models recorded theirs (format
 // versions 1-3). Such a file in a ModelStore descends from the default of
