@@ -44,38 +44,45 @@ func TestModernMail(t *testing.T) {
 	}
 }
 
-// TestHoldout reports the scorer on testdata/holdout, written separately
-// from everything the scorer was tuned on and never tuned on itself (see its
-// README; doc.go, Modern fraud, has the figures). Its floors are far below
-// the current figures (AUC 0.960, 29 of 40 frauds held, 0 of 40 honest
-// messages held): they catch a collapse, they are not a target.
+// TestHoldout reports the scorer on testdata/holdout and testdata/holdout2,
+// written separately from everything the scorer was tuned on (see their
+// READMEs; doc.go, Modern fraud, has the figures). testdata/holdout was
+// looked at when its misses showed gaps (the languages, then payment
+// diversion, cousin domains, open redirects, quishing, active SVG), so its
+// figures are now optimistic; testdata/holdout2 was written by a helper
+// that saw neither the code nor the other sets, before those signals, and
+// is only reported. The floors are far below the current figures (holdout
+// AUC 0.998, 35 of 40 frauds held, 0 of 40 honest held; holdout2 AUC 0.966,
+// 28 of 40, 1 of 40): they catch a collapse, they are not a target.
 func TestHoldout(t *testing.T) {
 	s := newTestScorer(t)
-	scores := map[string][]float64{}
-	held := map[string]int{}
-	for _, dir := range []string{"spam", "ham"} {
-		for _, r := range scoreFolder(t, s, "holdout", dir) {
-			scores[dir] = append(scores[dir], r.Score)
-			if r.Verdict != Pass {
-				held[dir]++
+	for _, set := range []string{"holdout", "holdout2"} {
+		scores := map[string][]float64{}
+		held := map[string]int{}
+		for _, dir := range []string{"spam", "ham"} {
+			for _, r := range scoreFolder(t, s, set, dir) {
+				scores[dir] = append(scores[dir], r.Score)
+				if r.Verdict != Pass {
+					held[dir]++
+				}
 			}
 		}
-	}
-	var auc float64
-	for _, sp := range scores["spam"] {
-		for _, h := range scores["ham"] {
-			switch {
-			case sp > h:
-				auc++
-			case sp == h:
-				auc += 0.5
+		var auc float64
+		for _, sp := range scores["spam"] {
+			for _, h := range scores["ham"] {
+				switch {
+				case sp > h:
+					auc++
+				case sp == h:
+					auc += 0.5
+				}
 			}
 		}
-	}
-	auc /= float64(len(scores["spam"]) * len(scores["ham"]))
-	t.Logf("holdout: AUC %.4f; frauds held %d of %d; honest held %d of %d", auc, held["spam"], len(scores["spam"]), held["ham"], len(scores["ham"]))
-	if auc < 0.9 || held["spam"] < 20 || held["ham"] > 3 {
-		t.Errorf("holdout collapsed: AUC %.4f, frauds held %d, honest held %d", auc, held["spam"], held["ham"])
+		auc /= float64(len(scores["spam"]) * len(scores["ham"]))
+		t.Logf("%s: AUC %.4f; frauds held %d of %d; honest held %d of %d", set, auc, held["spam"], len(scores["spam"]), held["ham"], len(scores["ham"]))
+		if auc < 0.9 || held["spam"] < 20 || held["ham"] > 3 {
+			t.Errorf("%s collapsed: AUC %.4f, frauds held %d, honest held %d", set, auc, held["spam"], held["ham"])
+		}
 	}
 }
 
