@@ -100,7 +100,7 @@ func TestCrossValidation(t *testing.T) {
 	}
 	// Goal: 0.95 at 0.1%; see doc.go for where this stands.
 	checkCV(t, rep, cvFloors{auc: 0.999, at1: 0.98, at01: 0.91, maxHamHeld: -1,
-		why01: "0.950 with the default seed, 0.942 over seeds 1-6 (0.931-0.955); 0.896 before the character n-grams"})
+		why01: "0.952 with the default seed, 0.944 over seeds 1-6 (0.932-0.957); 0.896 before the character n-grams"})
 }
 
 // TestCrossValidationBySender is TestCrossValidation with every sender

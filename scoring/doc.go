@@ -34,7 +34,19 @@
 //	               phishing includes quota, expiring-password, shared-
 //	               document, voicemail, parcel-fee and tax-refund wording
 //	               and the same in German, French, Spanish, Dutch and
-//	               Portuguese; bec is gift cards, wires, new bank details
+//	               Portuguese (tax refund in nine languages); bec is gift
+//	               cards, wires, new bank details (up to 5 for five
+//	               distinct phrases: a whole gift-card script holds)
+//	payment_diversion  a bank reference ("bank details", "IBAN", "direct
+//	               deposit", "Bankverbindung"...) within six words of a word
+//	               of change ("changed", "new", "neue"...), not negated
+//	               nearby ("no change to", "we will never ask you to
+//	               change", "fraudsters claim"), in a message about paying
+//	               (3; twelve languages): the costliest BEC
+//	qr_code_lure   "scan" near "QR code" with an image, and phishing or
+//	               urgency wording (3): quishing, whose link a reader or
+//	               filter cannot check; a QR code alone (tickets, payment
+//	               codes on invoices) weighs nothing
 //	extortion      two threat phrases ("recorded you", "all your
 //	               contacts") and crypto-currency words; a wallet address
 //	               in the text adds 1.5
@@ -50,11 +62,29 @@
 //	url_shortener            bit.ly, tinyurl.com, ...
 //	ip_link                  http://185.23.4.9/, also decimal/hex forms
 //	lookalike_domain         paypa1.com, amazon-billing.example,
-//	                         paypal.com.evil.example, punycode
+//	                         paypal.com.evil.example, punycode; and a
+//	                         sender's "cousin" domain (cousinDomain): one
+//	                         letter from a recipient's domain or one the
+//	                         text names (examp1e-corp.com writing to
+//	                         example-corp.com), or spelling the name the
+//	                         message signs with with a look-alike letter
+//	                         (northgate-packaglng.co signing "Northgate
+//	                         Packaging"); hyphens and TLDs not counted,
+//	                         and a name the text also spells as the
+//	                         domain does is the sender's own
 //	link_text_mismatch       "link text says paypal.com, link goes to
 //	                         185.23.4.9" (weak for click-tracking redirects,
 //	                         strong when the target is an IP, a shortener,
-//	                         a look-alike, or the text names a brand)
+//	                         a look-alike, or the text names a brand or a
+//	                         government site (gov, gouv.fr, gov.tr, go.jp)
+//	                         and the link is not a known tracking service)
+//	open_redirect            a link through a site unrelated to the sender
+//	                         whose query carries a URL of a third site
+//	                         (redirect.php?target=https%3A%2F%2F...; 2):
+//	                         the harmless-looking site is what a reader
+//	                         sees; the sender's own and known e-mail
+//	                         service, search, social and mail-security
+//	                         redirectors do not count
 //	many_link_domains        6 or more registrable domains
 //	dangerous_attachment     executables, archives holding them, macros,
 //	                         documents whose bytes are an archive or program
@@ -63,8 +93,12 @@
 //	                         ".sh" or ".bat") weighs 3: a mail reader shows
 //	                         it as text, so it cannot hold mail alone;
 //	                         a web page (.html, .htm, .svg, .mht) weighs 3,
-//	                         5 under a document's name (invoice.pdf.html):
-//	                         today's carrier of fake sign-in forms
+//	                         5 under a document's name (invoice.pdf.html)
+//	                         or when it acts on its own (script, a form,
+//	                         a refresh or location redirect, onload: an
+//	                         SVG "remittance" that sends the browser to a
+//	                         sign-in page): today's carrier of fake
+//	                         sign-in forms
 //	hidden_text              text styled invisible or coloured like its
 //	                         background (inline colours only: an element
 //	                         with a class may get a background from a
@@ -339,6 +373,10 @@
 //     lift the top newsletters as much as the spam (the ranking gains half a
 //     point without them, within the seeds' noise) and carry most rejects,
 //     so they stay at 1;
+//   - seventh round (the product, 6 seeds, random folds, baseline 94.19%,
+//     AUC 0.99946): each feature in two buckets of the 2^22 (a second hash,
+//     each at 1/√2: what a count-min sketch does against collisions)
+//     93.68%, AUC 0.99934, 4.0 ham held. Not adopted;
 //   - earlier, without gain: class weights for ham, subject word pairs,
 //     HTML tag features, all-caps word features, averaging models of
 //     several shuffles or the weights of the last epochs, more epochs.
@@ -395,7 +433,8 @@
 //   - deception and fraud signals (fraudSignals in scorer.go: the phishing,
 //     bec, extortion and callback signals, link_text_mismatch,
 //     from_impersonation, lookalike_domain, ip_link, url_shortener,
-//     hidden_text, obfuscation, dangerous_attachment) adding up to 4
+//     hidden_text, obfuscation, dangerous_attachment; later also
+//     payment_diversion, qr_code_lure and open_redirect) adding up to 4
 //     (fraudFloor) are not lowered by the classifier: its ham-ward vote
 //     means "reads like business mail", which is what a fraud imitates.
 //     No corpus ham reaches 4 on them (the most is 3.5, CNET newsletters
@@ -551,10 +590,54 @@
 // kept out of training; `outpost eval` now lists every ham held, not
 // only hard_ham, which is how they were found.
 //
-// What still passes is mostly short business email compromise (no link,
-// no brand, a plausible colleague), phishing in languages the training
-// never saw (Arabic; the Turkish tax-refund phish still passes), and
-// pitches that read like an honest offer.
+// What still passed then was mostly short business email compromise (no
+// link, no brand, a plausible colleague), phishing in languages the
+// training never saw (Arabic; the Turkish tax-refund phish), and pitches
+// that read like an honest offer.
+//
+// Then signals for the tricks the hold-out set's misses showed, each a
+// general pattern of today's fraud, none a word list of one message:
+// payment_diversion (bank details said to have changed, in twelve
+// languages, negation-aware), cousin domains in lookalike_domain (the
+// sender's domain a letter away from the recipient's or the thread's, or
+// misspelling the name the mail signs with), open_redirect, qr_code_lure,
+// active web pages and SVG images as attachments (5 instead of 3), link
+// text naming a government site (3.5, as for a brand), more phished brands
+// (QuickBooks, Xero, SharePoint, OneDrive, WeTransfer, posts and couriers,
+// banks and wallets), "tax refund" in nine languages, and lexicon_bec up to
+// 5 for five distinct phrases. Corpus ham that trips them: open_redirect
+// on five 2002 newsletters (CNET through cnet.com to zdnet.com, an ESP's
+// click links), so it leaves out mail with List-Unsubscribe or List-Id and
+// links through the sender's own name under another TLD; nothing else.
+// Seeds 1–6, before → after:
+//
+//	                          random folds          folds by sender
+//	ROC AUC                   0.99946 → 0.99949     0.99699 → 0.99711
+//	spam caught at 1% ham     98.82 → 98.92%        95.13 → 95.32%
+//	spam caught at 0.1% ham   94.19 → 94.37%        73.2 → 73.3%
+//	                          (93.2–95.7 by seed)   (59.6–86.0 by seed)
+//	spam held at 5            919 → 921 of 973      907 → 909 of 973
+//	ham held at 5             2.5 → 2.5             12.0 → 12.0
+//	ham rejected at 14        0 → 0                 6 → 6 in 6 runs
+//	testdata/modern           34 → 35 of 40 frauds held, 35 of 35 honest
+//	testdata/holdout          29 → 35 of 40 frauds held, 0 of 40 honest;
+//	                          AUC 0.960 → 0.998 (tuned on now: optimistic)
+//	testdata/holdout2         24 → 28 of 40 frauds held, 1 → 1 of 40
+//	                          honest; AUC 0.939 → 0.966
+//	testdata/business         51 of 51 pass
+//
+// testdata/holdout2 is the honest estimate now: 80 messages (half frauds,
+// half honest, 19 and 20 of them in 17 languages besides English) written
+// by a helper that saw neither the scorer's code nor the other sets, before
+// the signals above, and never looked at for tuning. The honest message
+// it holds is a Chinese company's holiday notice (10.7, on the
+// classifier alone: "公司", "安全", "时间" read as spam, the corpus's
+// Chinese being all spam); the frauds that pass are parcel and bank-card
+// notices in Italian and Dutch (one a QR code without pressure wording), a
+// Brazilian boleto, a Spanish streaming phish, a German tax-office phish,
+// a KYC update in Hindi, a Russian crypto pitch, a German customs fee
+// (4.9), a dating lure, a pump-and-dump with hidden text and SEO cold
+// outreach.
 //
 // # Business mail
 //
@@ -682,7 +765,12 @@
 // messages/s per CPU second (150–152 µs), 2^22 5,660–5,980 (166–176 µs),
 // the same 360 allocations; the weight table no longer fits the caches.
 // On that (slower) day the invoice took ~100 µs with either, 1 MB 10.7–11.2
-// ms, p99 16.7–17.6 ms.
+// ms, p99 16.7–17.6 ms. The payment-diversion, cousin-domain,
+// open-redirect and QR signals, measured back to back with the code before
+// them: 6,120–6,485 against 6,454–6,778 messages/s per CPU second (−4%),
+// the same allocations on the invoice (74; the bank and QR places go in a
+// fixed buffer of the analysis, the lexicon's own categories are a bit
+// set), 1 MB 8.9 ms, p99 12.6–13.7 ms.
 //
 // Score reads the text once: one tokenizer pass gives the classifier's word
 // and pair features and character n-grams, the lexicon's word hashes and the

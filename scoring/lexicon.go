@@ -35,10 +35,18 @@ const (
 	catBEC
 	catExtortion
 	catCallback
+	// Categories for sigPaymentDiversion: where bank references occur is
+	// kept (marks), and the words around them are matched again.
+	catBankRef
+	catChange
+	catNegate
+	catPayCtx
+	catQR
+	catScan
 	numCats
 )
 
-var catNames = [numCats]string{"investment", "crypto", "lottery", "pharma", "adult", "marketing", "phishing", "urgency", "money", "bec", "extortion", "callback"}
+var catNames = [numCats]string{"investment", "crypto", "lottery", "pharma", "adult", "marketing", "phishing", "urgency", "money", "bec", "extortion", "callback", "bankref", "change", "negate", "payctx", "qr", "scan"}
 
 func catIndex(name string) int {
 	for i, n := range catNames {
@@ -120,6 +128,10 @@ var lexiconPhrases = map[string][]string{
 		"compte suspendu", "compte bloqué", "vérifier votre compte", "confirmer vos informations",
 		"uw account is", "rekening geblokkeerd", "account geblokkeerd", "sua conta foi", "conta bloqueada",
 		"verifique sua conta",
+		// "tax refund" in the platform's other languages.
+		"steuerrückerstattung", "steuererstattung", "remboursement d'impôt", "remboursement fiscal",
+		"devolución de impuestos", "reembolso de impuestos", "rimborso fiscale", "zwrot podatku",
+		"belastingteruggave", "restituição de imposto", "vergi iadesi",
 	},
 	// Business email compromise: a "boss" or a "supplier" who needs
 	// gift cards, a wire, or new bank details, quietly and now.
@@ -151,6 +163,58 @@ var lexiconPhrases = map[string][]string{
 		"refund department", "support team at", "helpline", "help desk", "toll free", "toll-free",
 		"automatically renewed", "auto-renewal", "has been renewed", "been charged", "will be charged",
 		"has been deducted", "will be deducted",
+	},
+	// Payment diversion (sigPaymentDiversion): a reference to bank
+	// details near a word saying they changed, not negated, in a message
+	// about paying. Not "account details" or "payment details" alone:
+	// honest services write "your payment details were updated".
+	"bankref": {
+		"bank details", "bank account", "bank accounts", "banking details", "banking information", "bank information",
+		"bank info", "routing number", "sort code", "iban", "swift code", "beneficiary", "beneficiary account",
+		"remittance details", "remittance information", "wire instructions", "wiring instructions", "direct deposit",
+		"payroll account", "salary account", "banks", "bank account number",
+		"bankverbindung", "kontoverbindung", "bankdaten", "kontonummer", "bankkonto",
+		"coordonnées bancaires", "rib", "compte bancaire", "datos bancarios", "cuenta bancaria", "número de cuenta",
+		"coordinate bancarie", "dati bancari", "conto corrente", "bankgegevens", "rekeningnummer", "bankrekening",
+		"dados bancários", "conta bancária", "numer konta", "numer rachunku", "rachunek bankowy", "dane do przelewu",
+		"banka hesabı", "hesap numarası", "hesap bilgileri", "振込先", "口座", "银行账户", "收款账户", "계좌",
+	},
+	"change": {
+		"changed", "change", "changes", "changing", "new", "updated", "update", "different", "switched", "moved",
+		"modified", "amended", "replaced", "no longer", "instead",
+		"geändert", "geänderte", "änderung", "neue", "neuen", "neues", "aktualisiert", "changé", "changement",
+		"nouvelles", "nouveau", "nouvel", "nouvelle", "nouveaux", "modifié", "modifiées", "modification",
+		"nuevo", "nueva", "nuevos", "nuevas", "cambiado", "cambio", "actualizado", "actualizados", "nuovo", "nuova",
+		"nuove", "nuovi", "cambiato", "cambiate", "modificato", "variazione", "nieuwe", "nieuw", "gewijzigd",
+		"wijziging", "novo", "nova", "novos", "novas", "alterado", "alterados", "alteração", "mudança", "nowy",
+		"nowe", "nowa", "nowego", "zmiana", "zmianie", "zmieniliśmy", "zmieniony", "yeni", "değişti",
+		"değişikliği", "güncellendi", "変更", "更改", "变更", "변경",
+	},
+	"negate": {
+		"not", "no", "never", "unchanged", "same", "fraud", "fraudsters", "scam", "scammers", "criminals", "beware",
+		"claiming", "nicht", "keine", "nie", "niemals", "unverändert", "betrug", "pas", "jamais", "inchangé",
+		"inchangées", "fraude", "nunca", "sin", "non", "invariato", "truffa", "geen", "niet", "nooit",
+		"ongewijzigd", "oplichters", "não", "nigdy", "oszuści", "değil", "asla", "dolandırıcı",
+	},
+	"payctx": {
+		"pay", "payment", "payments", "paid", "transfer", "remittance", "invoice", "invoices", "salary", "payroll",
+		"wire", "zahlung", "zahlungen", "überweisung", "rechnung", "rechnungen", "gehalt", "paiement", "paiements",
+		"virement", "facture", "factures", "salaire", "pago", "pagos", "transferencia", "factura", "facturas",
+		"pagamento", "pagamenti", "bonifico", "fattura", "fatture", "betaling", "betalingen", "factuur", "facturen",
+		"overboeking", "salaris", "transferência", "fatura", "faturas", "salário", "płatność", "płatności",
+		"przelew", "faktura", "faktury", "wynagrodzenie", "ödeme", "havale", "maaş", "支払", "振込",
+		"付款", "汇款", "发票", "송금", "결제",
+	},
+	// Quishing (sigQRLure): scan a QR code, and the phone's browser opens
+	// a page the mail filter never saw.
+	"qr": {
+		"qr", "qr-code", "qrcode", "qr-codes", "qr-kod", "qr-kodu", "qr-koda", "qr-kode", "二维码", "큐알",
+	},
+	"scan": {
+		"scan", "scanning", "scannen", "scanne", "scannez", "scanner", "escanee", "escanea", "escaneie", "escaneando",
+		"escanear", "inquadra", "scansiona", "scansionare", "zeskanuj", "skanuj", "tarayın", "tarayarak", "okutun",
+		"okutarak", "camera", "kamera", "caméra", "cámara", "câmera", "fotocamera", "aparat", "読み取", "スキャン",
+		"扫描", "扫一扫", "스캔",
 	},
 	"urgency": {
 		"urgent", "urgently", "immediately", "act now", "limited time", "expires", "expire", "expiring", "last chance",
@@ -196,9 +260,18 @@ func newLexicon() *lexicon {
 	return l
 }
 
-// match returns, per category, the distinct phrases found in the word hashes.
-func (l *lexicon) match(words []uint32) lexHits {
-	var hits lexHits
+// mark is where a phrase was found: words [start, end) of the hashes given
+// to match.
+type mark struct {
+	cat, start, end int
+	text            string
+}
+
+// match returns, per category, the distinct phrases found in the word hashes
+// (for the categories from catBankRef on, which no signal lists, only
+// whether any was found: a bit per category in found), and appends to marks
+// (up to its capacity) where bank references and QR codes are.
+func (l *lexicon) match(words []uint32, marks []mark) (hits lexHits, found uint32, _ []mark) {
 	for i, h := range words {
 		if l.firstBits[h&firstMask/64]&(1<<(h&63)) == 0 {
 			continue
@@ -214,10 +287,45 @@ func (l *lexicon) match(words []uint32) lexHits {
 					break
 				}
 			}
-			if ok && !slices.Contains(hits[p.cat], p.text) {
+			if !ok {
+				continue
+			}
+			if p.cat >= catBankRef {
+				found |= 1 << p.cat
+			} else if !slices.Contains(hits[p.cat], p.text) {
 				hits[p.cat] = append(hits[p.cat], p.text)
+			}
+			if (p.cat == catBankRef || p.cat == catQR) && len(marks) < cap(marks) {
+				marks = append(marks, mark{p.cat, i, i + len(p.hashes), p.text})
 			}
 		}
 	}
-	return hits
+	return hits, found, marks
+}
+
+// each calls fn for every phrase of category cat found in words[lo:hi]
+// (phrases may not run past hi).
+func (l *lexicon) each(words []uint32, lo, hi, cat int, fn func(m mark)) {
+	lo, hi = max(lo, 0), min(hi, len(words))
+	for i := lo; i < hi; i++ {
+		h := words[i]
+		if l.firstBits[h&firstMask/64]&(1<<(h&63)) == 0 {
+			continue
+		}
+		for _, p := range l.byFirst[h] {
+			if p.cat != cat || i+len(p.hashes) > hi {
+				continue
+			}
+			ok := true
+			for j := 1; j < len(p.hashes); j++ {
+				if words[i+j] != p.hashes[j] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				fn(mark{cat, i, i + len(p.hashes), p.text})
+			}
+		}
+	}
 }

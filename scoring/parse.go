@@ -41,7 +41,10 @@ type Message struct {
 	FromAddr   string // address of From, lower case
 	FromDomain string // domain of From, lower case
 	ReplyTo    string // address of Reply-To, lower case
-	Charset    string // charset of the first text part, lower case
+	// RecipientDomains are the domains of the To and Cc addresses, lower
+	// case, each once (at most maxRecipientDomains).
+	RecipientDomains []string
+	Charset          string // charset of the first text part, lower case
 	// Bulk-mail headers.
 	ListUnsubscribe string
 	ListID          string
@@ -65,6 +68,8 @@ type Message struct {
 	// by several signals; joining it each time cost a copy each).
 	joined string
 	text   *[2]int
+	// recipBuf holds the first RecipientDomains (most messages have few).
+	recipBuf [2]string
 }
 
 // Link is one hyperlink of a message.
@@ -91,6 +96,9 @@ type Attachment struct {
 	Executable   bool   `json:"executable,omitempty"`
 	Macro        bool   `json:"macro,omitempty"`
 	Inner        string `json:"inner,omitempty"` // a suspicious file name found inside an archive
+	// Active: a web page or SVG image that runs script, submits a form or
+	// redirects (in its sniffed prefix).
+	Active bool `json:"active,omitempty"`
 }
 
 // Malformed reports whether part of the message could not be read.
@@ -217,9 +225,37 @@ func (p *parser) headers(h message.Header) {
 	m.FromName, m.FromAddr = parseAddr(h, "From")
 	m.FromDomain = domainOf(m.FromAddr)
 	_, m.ReplyTo = parseAddr(h, "Reply-To")
+	m.RecipientDomains = addrDomains(m.recipBuf[:0], h.Get("To"), maxRecipientDomains)
+	m.RecipientDomains = addrDomains(m.RecipientDomains, h.Get("Cc"), maxRecipientDomains)
 	m.ListUnsubscribe = h.Get("List-Unsubscribe")
 	m.ListID = h.Get("List-Id")
 	m.Precedence = strings.ToLower(strings.TrimSpace(h.Get("Precedence")))
+}
+
+// maxRecipientDomains bounds Message.RecipientDomains.
+const maxRecipientDomains = 20
+
+// addrDomains appends to ds, up to n, the distinct lower-case domains after
+// each '@' of s (an address header, read leniently: any list, any
+// quoting).
+func addrDomains(ds []string, s string, n int) []string {
+	for len(ds) < n {
+		i := strings.IndexByte(s, '@')
+		if i < 0 {
+			break
+		}
+		s = s[i+1:]
+		j := 0
+		for j < len(s) && j < 255 && (isAlnumByte(s[j]) || s[j] == '.' || s[j] == '-') {
+			j++
+		}
+		d := strings.ToLower(strings.Trim(s[:j], ".-"))
+		s = s[j:]
+		if strings.Contains(d, ".") && !slices.Contains(ds, d) {
+			ds = append(ds, d)
+		}
+	}
+	return ds
 }
 
 func clean(s string) string {
@@ -584,6 +620,10 @@ func (p *parser) attachment(e *message.Entity, declared, filename string) {
 	if isMacroExt(a.Filename) {
 		a.Macro = true
 	}
+	if htmlAttachment(a.Filename) != "" || a.SniffedType == "text/html" || a.SniffedType == "text/xml" ||
+		declared == "text/html" || declared == "image/svg+xml" {
+		a.Active = activeWeb(head)
+	}
 	if len(m.Attachments) < 50 {
 		m.Attachments = append(m.Attachments, a)
 	}
@@ -592,6 +632,27 @@ func (p *parser) attachment(e *message.Entity, declared, filename string) {
 			m.Images = append(m.Images, Image{Src: "attachment:" + a.Filename})
 		}
 	}
+}
+
+// activeMarkers are what a web page or SVG needs to act on its own: run
+// script, submit a form, or send the browser elsewhere.
+var activeMarkers = [][]byte{
+	[]byte("<script"), []byte("javascript:"), []byte("<form"), []byte("http-equiv=\"refresh"),
+	[]byte("http-equiv='refresh"), []byte("http-equiv=refresh"), []byte("window.location"),
+	[]byte("document.location"), []byte("location.href"), []byte("location.replace"), []byte("onload="),
+	[]byte("onerror="), []byte("onmouseover="), []byte("atob("), []byte("eval("), []byte("document.write("),
+}
+
+// activeWeb reports whether the prefix of a web page or SVG holds one of
+// the activeMarkers, in any case.
+func activeWeb(head []byte) bool {
+	low := bytes.ToLower(head)
+	for _, m := range activeMarkers {
+		if bytes.Contains(low, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // sniffBufs holds the buffers attachments are sniffed in (nothing of them is

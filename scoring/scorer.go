@@ -279,8 +279,8 @@ func (s *Scorer) combine(sigs []Signal, z float64, nw int, model *Model, feats [
 // fraudSignals are the signals of deception or fraud: a message whose
 // weights on them add up to fraudFloor keeps them whatever its words say.
 var fraudSignals = map[string]bool{
-	"lexicon_phishing": true, "lexicon_bec": true, "extortion": true, "callback_scam": true,
-	"link_text_mismatch": true, "from_impersonation": true, "lookalike_domain": true, "ip_link": true,
+	"lexicon_phishing": true, "lexicon_bec": true, "payment_diversion": true, "qr_code_lure": true, "extortion": true, "callback_scam": true,
+	"link_text_mismatch": true, "open_redirect": true, "from_impersonation": true, "lookalike_domain": true, "ip_link": true,
 	"url_shortener": true, "hidden_text": true, "obfuscation": true, "dangerous_attachment": true,
 }
 

@@ -29,6 +29,11 @@ type analysis struct {
 	mixedScript            []string // words mixing Latin with Cyrillic/Greek
 	leet                   []string // disguised words, e.g. "v1agra (viagra)"
 	moneyAmounts           []string // "$1,000", "€500"
+	// diversion describes bank details said to have changed, for
+	// sigPaymentDiversion ("" when none); qrScan is a request to scan a QR
+	// code, for sigQRLure.
+	diversion, qrScan string
+	markBuf           [16]mark
 }
 
 func analyze(m *Message, lex *lexicon) *analysis {
@@ -51,7 +56,28 @@ func analyze(m *Message, lex *lexicon) *analysis {
 // and the text.
 func (a *analysis) scan(hs []uint32, lex *lexicon) {
 	m := a.m
-	a.hits = lex.match(hs)
+	hits, found, marks := lex.match(hs, a.markBuf[:0])
+	a.hits = hits
+	has := func(cats ...int) bool {
+		for _, c := range cats {
+			if found&(1<<c) == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	if has(catBankRef, catChange, catPayCtx) {
+		a.diversion = paymentDiversion(hs, marks, lex)
+	}
+	if has(catQR, catScan) {
+		for _, q := range marks {
+			if q.cat == catQR && a.qrScan == "" {
+				lex.each(hs, q.start-4, q.end+4, catScan, func(s mark) {
+					a.qrScan = s.text + " … " + q.text
+				})
+			}
+		}
+	}
 
 	text := a.text
 	if len(text) > maxTokenText {
@@ -61,6 +87,34 @@ func (a *analysis) scan(hs []uint32, lex *lexicon) {
 	a.letters, a.upper = a.scanWords(text, lex)
 	a.exclaimRuns = strings.Count(text, "!!!") + strings.Count(m.Subject, "!!!")
 	a.subjExclaim = strings.Count(m.Subject, "!")
+}
+
+// paymentDiversion looks around each bank reference for a word saying it
+// changed ("our bank details changed", "new IBAN", "changed banks"), not
+// negated nearby ("no change to our bank details", "we will never ask you
+// to change your bank account"), and describes the first found.
+func paymentDiversion(hs []uint32, banks []mark, lex *lexicon) string {
+	const near, negBefore, negAfter = 6, 5, 2
+	for _, b := range banks {
+		if b.cat != catBankRef {
+			continue
+		}
+		var found string
+		lex.each(hs, b.start-near, b.end+near, catChange, func(c mark) {
+			if found != "" || c.end > b.start && c.start < b.end {
+				return
+			}
+			negated := false
+			lex.each(hs, min(b.start, c.start)-negBefore, max(b.end, c.end)+negAfter, catNegate, func(mark) { negated = true })
+			if !negated {
+				found = c.text
+			}
+		})
+		if found != "" {
+			return "bank details said to have changed: " + strconv.Quote(b.text) + " near " + strconv.Quote(found)
+		}
+	}
+	return ""
 }
 
 // caseCounts counts the letters of s and the upper-case ones among them.
@@ -308,7 +362,9 @@ var signalDefs = []signalDef{
 	{"lexicon_adult", lexSignal("adult", "adult content", 0.8, 3.5)},
 	{"lexicon_marketing", lexSignal("marketing", "hard-sell marketing phrases", 0.5, 3)},
 	{"lexicon_phishing", lexSignal("phishing", "account-verification or security-alert wording", 1.2, 4)},
-	{"lexicon_bec", lexSignal("bec", "gift-card, wire or bank-detail request typical of business email compromise", 1, 4)},
+	{"lexicon_bec", lexSignal("bec", "gift-card, wire or bank-detail request typical of business email compromise", 1, 5)},
+	{"payment_diversion", sigPaymentDiversion},
+	{"qr_code_lure", sigQRLure},
 	{"extortion", sigExtortion},
 	{"callback_scam", sigCallback},
 	{"urgency", lexSignal("urgency", "pressure to act fast", 0.5, 2)},
@@ -320,6 +376,7 @@ var signalDefs = []signalDef{
 	{"ip_link", sigIPLink},
 	{"lookalike_domain", sigLookalike},
 	{"link_text_mismatch", sigLinkMismatch},
+	{"open_redirect", sigOpenRedirect},
 	{"many_link_domains", sigManyDomains},
 	{"dangerous_attachment", sigAttachment},
 	{"hidden_text", sigHiddenText},
@@ -337,6 +394,8 @@ var reasons = map[string]string{
 	"bayes":                "message content resembles known spam",
 	"urgency":              "message pressures the reader to act fast",
 	"lexicon_bec":          "message asks for gift cards, a wire or new bank details",
+	"payment_diversion":    "message says the bank details for a payment have changed",
+	"qr_code_lure":         "message asks to scan a QR code under pressure",
 	"extortion":            "message demands a crypto-currency ransom",
 	"callback_scam":        "message asks the reader to call about a charge",
 	"money":                "message is about money in a way typical of spam",
@@ -345,10 +404,11 @@ var reasons = map[string]string{
 	"link_text_ratio":      "message is mostly links",
 	"url_shortener":        "message hides links behind URL shorteners",
 	"ip_link":              "message links to a bare IP address",
-	"lookalike_domain":     "message links to a look-alike of a known brand's domain",
+	"lookalike_domain":     "message uses a look-alike of another domain",
 	"link_text_mismatch":   "a link's text names a different site than the one it opens",
+	"open_redirect":        "a link passes through an unrelated site to another",
 	"many_link_domains":    "message links to many unrelated sites",
-	"dangerous_attachment": "message carries an executable or macro attachment",
+	"dangerous_attachment": "message carries a dangerous attachment (a program, a macro or an active web page)",
 	"hidden_text":          "message contains hidden text",
 	"html_only":            "message is HTML without a text version",
 	"image_only":           "message is images with almost no text",
@@ -402,6 +462,35 @@ func lexSignal(name, what string, per, maxW float64) func(*analysis) (float64, s
 		}
 		return min(w, maxW), what + ": " + quoteList(hits, 5)
 	}
+}
+
+// sigPaymentDiversion: payment diversion, the costliest business email
+// compromise. A supplier, an employee or a landlord "has new bank
+// details": a bank reference near a word of change, not negated, in a
+// message about paying (analysis.diversion). Honest suppliers change banks
+// too, rarely, and a finance team wants those checked by phone anyway; the
+// weight alone does not hold a message.
+func sigPaymentDiversion(a *analysis) (float64, string) {
+	if a.diversion == "" {
+		return 0, ""
+	}
+	return 3, a.diversion
+}
+
+// sigQRLure: quishing. The message asks to scan a QR code (analysis.qrScan)
+// and presses about an account, a password or a deadline: the link is in an
+// image, where neither the reader's mouse nor a filter can check it, and
+// opens on a phone. A QR code alone (tickets, Swiss and EPC payment codes
+// on invoices) is honest and weighs nothing.
+func sigQRLure(a *analysis) (float64, string) {
+	if a.qrScan == "" || len(a.m.Images) == 0 {
+		return 0, ""
+	}
+	press := slices.Concat(a.hits[catPhishing], a.hits[catUrgency])
+	if len(press) == 0 {
+		return 0, ""
+	}
+	return 3, "asks to scan a QR code (" + strconv.Quote(a.qrScan) + ") with " + quoteList(press, 3)
 }
 
 // sigExtortion: sextortion names a recording and a ransom in
@@ -568,6 +657,13 @@ var brands = map[string][]string{
 	"wellsfargo": {"wf.com"}, "bankofamerica": {"bofa.com"}, "citibank": {"citi.com"}, "hsbc": nil, "ebay": nil,
 	"coinbase": nil, "binance": nil, "adobe": nil, "whatsapp": nil, "spotify": nil, "stripe": nil, "steam": {"steampowered.com", "steamcommunity.com"},
 	"office365": {"microsoft.com", "office.com"}, "irs": {"irs.gov"},
+	// Brands phished since: accounting and e-signature platforms, file
+	// transfer, couriers and posts, banks and payment apps, wallets.
+	"quickbooks": {"intuit.com"}, "intuit": nil, "xero": nil, "sharepoint": {"microsoft.com"},
+	"onedrive": {"microsoft.com", "live.com"}, "wetransfer": nil, "geeksquad": {"bestbuy.com"}, "royalmail": nil,
+	"postnl": nil, "laposte": nil, "inpost": nil, "metamask": nil, "airbnb": nil, "hmrc": nil, "santander": nil,
+	"barclays": nil, "revolut": nil, "venmo": nil, "zelle": {"zellepay.com"}, "kucoin": nil, "bybit": nil,
+	"evri": nil, "sparkasse": nil, "postbank": nil, "nortonlifelock": {"norton.com"},
 }
 
 // commonTLD reports whether tld is a country code or one of the generic
@@ -705,12 +801,186 @@ func sigLookalike(a *analysis) (float64, string) {
 	if d := a.m.FromDomain; d != "" {
 		if b, reason := lookalike(d, registrable(d)); b != "" {
 			why = append(why, fmt.Sprintf("sender domain %s %s", d, reason))
+		} else if c := cousinDomain(a); c != "" {
+			why = append(why, c)
 		}
 	}
 	if len(why) == 0 {
 		return 0, ""
 	}
 	return 3, strings.Join(why[:min(len(why), 3)], "; ")
+}
+
+// cousinDomain describes how the sender's domain imitates another party of
+// the conversation, the mark of business email compromise from a
+// registered look-alike ("cousin") domain: one letter away from a
+// recipient's domain or from a domain the text names (the quoted thread, a
+// signature), or a capitalised name the message itself signs with, spelt
+// with a look-alike letter ("northgate-packaglng.co" signing "Northgate
+// Packaging"). Hyphens and the top-level domain are not counted: a company's
+// own domains differ in those.
+func cousinDomain(a *analysis) string {
+	fd := registrable(a.m.FromDomain)
+	if fd == "" || freemail[fd] || isIPLiteral(fd) {
+		return ""
+	}
+	label, _, _ := strings.Cut(fd, ".")
+	flat := strings.ReplaceAll(label, "-", "")
+	text := a.text
+	if len(text) > maxCousinText {
+		text = text[:maxCousinText]
+	}
+	var buf [maxRecipientDomains]string
+	ds := append(buf[:0], a.m.RecipientDomains...)
+	ds = addrDomains(ds, text, cap(buf))
+	for _, d := range ds {
+		rd := registrable(d)
+		if rd == "" || rd == fd {
+			continue
+		}
+		rl, _, _ := strings.Cut(rd, ".")
+		rl = strings.ReplaceAll(rl, "-", "")
+		if rl != flat && (len(flat) >= 6 && editDistance1(flat, rl) || len(flat) >= 4 && confusable(flat, rl)) {
+			return fmt.Sprintf("sender domain %s imitates %s, another domain of this conversation", fd, rd)
+		}
+	}
+	// Capitalised words of the text, alone and in pairs, against the
+	// label's hyphenated parts and the whole label. A part the text also
+	// spells as it is ("Modern Interiors" from modern-interiors.com) is
+	// the sender's own name, whatever else the text says ("Modem").
+	var parts [4]string
+	np := 0
+	for p := range strings.SplitSeq(label, "-") {
+		if np < len(parts) && len(p) >= 5 {
+			parts[np] = p
+			np++
+		}
+	}
+	var hit [len(parts) + 1]string // per part, then the whole label
+	var own [len(parts) + 1]bool
+	var pair [2 * maxCousinWord]byte
+	prev := ""
+	for i := 0; i < len(text); {
+		if !isASCIIAlnum(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isASCIIAlnum(text[j]) {
+			j++
+		}
+		w := text[i:j]
+		i = j
+		if len(w) > maxCousinWord {
+			prev = ""
+			continue
+		}
+		for k, p := range parts[:np] {
+			if strings.EqualFold(p, w) {
+				own[k] = true
+			} else if hit[k] == "" && w[0] >= 'A' && w[0] <= 'Z' && confusable(p, w) {
+				hit[k] = w
+			}
+		}
+		if prev != "" && len(flat) >= 8 {
+			b := append(append(pair[:0], prev...), w...)
+			if equalFoldASCII(flat, b) {
+				own[np] = true
+			} else if hit[np] == "" && confusable(flat, b) {
+				hit[np] = prev + " " + w
+			}
+		}
+		prev = ""
+		if w[0] >= 'A' && w[0] <= 'Z' {
+			prev = w
+		}
+	}
+	for k := range np + 1 {
+		if hit[k] != "" && !own[k] && !(k < np && own[np]) {
+			if k == np {
+				return fmt.Sprintf("sender domain %s spells the name %q with a look-alike letter", fd, hit[k])
+			}
+			return fmt.Sprintf("sender domain %s spells %q with a look-alike letter", fd, hit[k])
+		}
+	}
+	return ""
+}
+
+// maxCousinText is how much text cousinDomain reads, maxCousinWord the
+// longest word it compares.
+const (
+	maxCousinText = 16 << 10
+	maxCousinWord = 40
+)
+
+func isASCIIAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// confusable reports whether a and b (ASCII; case is ignored) differ but
+// read alike: the same after folding 1, i and | to l, 0 to o, rn to m and
+// vv to w.
+func confusable[A, B ~string | ~[]byte](a A, b B) bool {
+	if len(a) < len(b)-2 || len(a) > len(b)+2 {
+		return false
+	}
+	i, j, same := 0, 0, len(a) == len(b)
+	for i < len(a) && j < len(b) {
+		if same && lowerASCII(a[i]) != lowerASCII(b[j]) {
+			same = false
+		}
+		ca, ni := nextFold(a, i)
+		cb, nj := nextFold(b, j)
+		if ca != cb {
+			return false
+		}
+		if ni-i != nj-j {
+			same = false
+		}
+		i, j = ni, nj
+	}
+	return i == len(a) && j == len(b) && !same
+}
+
+// equalFoldASCII is strings.EqualFold for ASCII, for strings and bytes.
+func equalFoldASCII[A, B ~string | ~[]byte](a A, b B) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// nextFold returns the folded letter at s[i] and where the next one starts.
+func nextFold[S ~string | ~[]byte](s S, i int) (byte, int) {
+	c := lowerASCII(s[i])
+	if i+1 < len(s) {
+		d := lowerASCII(s[i+1])
+		switch {
+		case c == 'r' && d == 'n':
+			return 'm', i + 2
+		case c == 'v' && d == 'v':
+			return 'w', i + 2
+		}
+	}
+	switch c {
+	case '1', 'i', '|':
+		c = 'l'
+	case '0':
+		c = 'o'
+	}
+	return c, i + 1
 }
 
 // domainInText finds the first domain-looking word in link text.
@@ -769,10 +1039,133 @@ func sigLinkMismatch(a *analysis) (float64, string) {
 		// Click-tracking redirects make this common in honest newsletters:
 		// weak alone, strong when the target is hidden or the text names a brand.
 		w := 1.0
-		if b, _ := lookalike(l.Host, l.Domain); b != "" || isIPLiteral(l.Host) || shorteners[l.Domain] || isBrandDomain(nd) {
+		if b, _ := lookalike(l.Host, l.Domain); b != "" || isIPLiteral(l.Host) || shorteners[l.Domain] ||
+			(isBrandDomain(nd) || isOfficialDomain(nd)) && !redirectors[l.Domain] {
 			w = 3.5
 		}
 		return w, fmt.Sprintf("link text says %s, link goes to %s", named, l.Host)
+	}
+	return 0, ""
+}
+
+// isOfficialDomain reports whether d (a registrable domain) is a
+// government's: under gov, mil, or a country's gov/gob/gouv/govt/go/gc
+// second level (turkiye.gov.tr, impots.gouv.fr, nta.go.jp), or one of a few
+// national portals named otherwise.
+func isOfficialDomain(d string) bool {
+	labels := strings.Split(d, ".")
+	for _, l := range labels[1:] {
+		switch l {
+		case "gov", "mil", "gob", "gouv", "govt", "go", "gc", "gv":
+			return true
+		}
+	}
+	switch d {
+	case "europa.eu", "bund.de", "admin.ch", "service-public.fr", "gov.uk", "belgium.be", "overheid.nl", "gov.pl":
+		return true
+	}
+	return false
+}
+
+// redirectors are the link-tracking and link-protection services whose
+// links carry their destination in the query: e-mail service providers,
+// search engines and social networks, mail security gateways. Their
+// redirects are how honest newsletters count clicks, not open redirects.
+var redirectors = map[string]bool{
+	"list-manage.com": true, "mailchimp.com": true, "mailchi.mp": true, "sendgrid.net": true, "mailgun.org": true,
+	"mandrillapp.com": true, "sparkpostmail.com": true, "rs6.net": true, "constantcontact.com": true,
+	"exacttarget.com": true, "hubspotlinks.com": true, "hubspot.com": true, "hs-sites.com": true, "klaviyo.com": true,
+	"klclick.com": true, "klclick1.com": true, "createsend.com": true, "cmail19.com": true, "cmail20.com": true,
+	"mjt.lu": true, "sendibt2.com": true, "sendibt3.com": true, "brevo.com": true, "sendinblue.com": true,
+	"substack.com": true, "convertkit.com": true, "ck.page": true, "mailerlite.com": true, "mlsend.com": true,
+	"aweber.com": true, "getresponse.com": true, "awstrack.me": true, "govdelivery.com": true, "doubleclick.net": true,
+	"google.com": true, "youtube.com": true, "facebook.com": true, "linkedin.com": true, "twitter.com": true,
+	"x.com": true, "bing.com": true, "yandex.ru": true, "outlook.com": true, "office.com": true, "urldefense.com": true,
+	"proofpoint.com": true, "mimecast.com": true, "mimecastprotect.com": true, "barracudanetworks.com": true,
+	"safelinks.protection.outlook.com": true, "salesforce.com": true, "pardot.com": true, "marketo.com": true,
+	"mktoweb.com": true, "eloqua.com": true, "intercom.io": true, "customer.io": true, "postmarkapp.com": true,
+	"mailjet.com": true, "emlfiles.com": true, "campaign-archive.com": true,
+}
+
+// embeddedTarget returns the host of a URL carried in the query of rawURL
+// ("...?target=https%3A%2F%2Fevil.example%2F"), or "".
+func embeddedTarget(rawURL string) string {
+	q := strings.IndexByte(rawURL, '?')
+	if q < 0 {
+		return ""
+	}
+	rest := rawURL[q+1:]
+	for range 2 { // encoded once or twice
+		i := indexFold(rest, "http")
+		if i < 0 {
+			return ""
+		}
+		r := rest[i+4:]
+		if len(r) > 0 && (r[0] == 's' || r[0] == 'S') {
+			r = r[1:]
+		}
+		for _, sep := range []string{"://", "%3a%2f%2f", "%253a%252f%252f"} {
+			if len(r) >= len(sep) && strings.EqualFold(r[:len(sep)], sep) {
+				h := r[len(sep):]
+				end := 0
+				for end < len(h) && (isASCIIAlnum(h[end]) || h[end] == '.' || h[end] == '-') {
+					end++
+				}
+				if host := strings.ToLower(strings.Trim(h[:end], ".-")); strings.Contains(host, ".") {
+					return host
+				}
+			}
+		}
+		rest = r
+	}
+	return ""
+}
+
+// indexFold is strings.Index ignoring ASCII case, for a lower-case sub.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// sigOpenRedirect: a link that passes through a site unrelated to the
+// sender on its way to a third one (an open redirect, or a compromised
+// site's redirect script). Phishers use them so that the link a reader or a
+// filter sees belongs to a harmless-looking site. Links through the sender's
+// own domain or a known link-tracking service (redirectors) do not count.
+//
+// Newsletters (List-Unsubscribe or List-Id) are left out: their e-mail
+// service's click tracking is the same shape, and no list of such services
+// is complete. So is a link through the sender's own name under another
+// top-level domain (imakenews.com for mail from imakenews.net).
+func sigOpenRedirect(a *analysis) (float64, string) {
+	if a.m.ListUnsubscribe != "" || a.m.ListID != "" {
+		return 0, ""
+	}
+	fd := registrable(a.m.FromDomain)
+	flabel, _, _ := strings.Cut(fd, ".")
+	for i, l := range a.m.Links {
+		if i >= 64 {
+			break
+		}
+		if l.Domain == fd || redirectors[l.Domain] || redirectors[l.Host] {
+			continue
+		}
+		if label, _, _ := strings.Cut(l.Domain, "."); label == flabel {
+			continue
+		}
+		t := embeddedTarget(l.URL)
+		if t == "" {
+			continue
+		}
+		td := registrable(t)
+		if td == "" || td == l.Domain || td == fd {
+			continue
+		}
+		return 2, fmt.Sprintf("link goes through %s to %s", l.Host, t)
 	}
 	return 0, ""
 }
@@ -821,15 +1214,22 @@ func sigAttachment(a *analysis) (float64, string) {
 		case at.SniffedType == "text/x-script":
 			w = max(w, unixScriptWeight)
 			why = append(why, fmt.Sprintf("%s is a script (%s) under a name no mail reader runs", name, at.SniffedType))
+		case at.Active:
+			// A web page or SVG that runs script, posts a form or
+			// redirects: a phishing page or a downloader, whatever it
+			// is called.
+			w = max(w, 5)
+			why = append(why, fmt.Sprintf("%s is a web page or image that runs script, submits a form or redirects", name))
 		case web != "":
 			// A web page as an attachment opens in the browser, outside the
 			// mail reader's protections: today's usual carrier of a fake
 			// sign-in form. Under a document's name (invoice.pdf.html) it
 			// also lies about what it is.
-			if strings.Contains(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), web), ".") {
+			switch {
+			case strings.Contains(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), web), "."):
 				w = max(w, 5)
 				why = append(why, fmt.Sprintf("%s is a web page disguised as a document", name))
-			} else {
+			default:
 				w = max(w, 3)
 				why = append(why, fmt.Sprintf("%s is a web page (it opens in a browser)", name))
 			}

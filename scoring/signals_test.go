@@ -52,6 +52,51 @@ func TestSignals(t *testing.T) {
 			detail: `"gift cards"`,
 		},
 		{
+			signal: "payment_diversion",
+			trip: [][]byte{
+				textMail("RE: Outstanding invoices", "Our bank details changed this month after the audit. Please pay the two invoices to the new account today."),
+				textMail("Direct deposit", "I changed banks recently; please update my direct deposit before the next payroll."),
+				textMail("Rechnung 2291", "Bitte beachten Sie unsere neue Bankverbindung für die Zahlung der Rechnung."),
+				textMail("Fattura 118", "Vi informiamo che le coordinate bancarie sono cambiate: effettuate il bonifico sul nuovo conto."),
+			},
+			quiet: [][]byte{
+				// No change, a warning, a card update, a new bank without a payment.
+				textMail("Invoice 4471", "Please pay invoice 4471 today; there is no change to their bank details, it is approved."),
+				textMail("Security", "We will never ask you to change your bank details by email. Your invoice is attached."),
+				textMail("Card updated", "Your payment details were updated. The next invoice will be charged to the new card."),
+				textMail("Branch", "Our new bank branch opens on Monday with longer hours."),
+				textMail("Fraud warning", "Fraudsters send emails claiming a supplier's bank details have changed. Call before you pay an invoice."),
+			},
+			detail: `"bank details" near "changed"`,
+		},
+		{
+			signal: "qr_code_lure",
+			trip:   [][]byte{htmlMail("MFA", `<p>Your authenticator registration expires in 48 hours. Scan the QR code below with your phone to keep access.</p><img src="cid:qr" width="200" height="200">`)},
+			quiet: [][]byte{
+				htmlMail("Your tickets", `<p>Show this ticket at the door; staff will scan the QR code.</p><img src="cid:qr" width="200" height="200">`),
+				htmlMail("Rechnung", `<p>Scannen Sie den QR-Code mit Ihrer Banking-App, um die Rechnung zu bezahlen.</p><img src="cid:qr" width="200" height="200">`),
+				textMail("MFA", "Your authenticator registration expires soon. Scan the QR code on the IT portal."),
+			},
+			detail: "expires",
+		},
+		{
+			signal: "open_redirect",
+			trip: [][]byte{
+				htmlMail("Invoice", `<a href="https://www.town-utility.example/ext/redirect.php?target=https%3A%2F%2Fpay.invoices-view.example%2Fv%2F1">Review and pay</a>`),
+				htmlMail("Doc", `<a href="http://news.example.net/out?u=http://login.evil.example/">Open</a>`),
+			},
+			quiet: [][]byte{
+				// An e-mail service provider's click tracking, the sender's
+				// own redirect, a link back to the same site.
+				htmlMail("News", `<a href="https://us5.list-manage.com/track/click?u=1&url=https%3A%2F%2Fshop.example%2F">Shop</a>`),
+				htmlMail("News", `<a href="https://click.sender.example/r?url=https%3A%2F%2Fpartner.example%2F">Partner</a>`),
+				htmlMail("Search", `<a href="https://www.site.example/search?next=https://www.site.example/results">Results</a>`),
+				htmlMail("News", `<a href="https://t.small-esp.example/c?u=https%3A%2F%2Farticle.example%2F">Read</a>`, "List-Unsubscribe: <mailto:u@sender.example>"),
+				htmlMail("News", `<a href="https://www.sender.com/c?u=https%3A%2F%2Farticle.example%2F">Read</a>`),
+			},
+			detail: "www.town-utility.example to pay.invoices-view.example",
+		},
+		{
 			signal: "extortion",
 			trip: [][]byte{textMail("Your account", "I recorded you through your webcam while you visited adult websites. "+
 				"Pay 1200 USD in bitcoin to this bitcoin address: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT or all your contacts get the video of you.")},
@@ -335,9 +380,15 @@ func TestScriptAttachmentWeight(t *testing.T) {
 		{"run.bat", "#!/bin/sh\necho hi\n", 8},
 		{"tool", "\x7fELF\x02\x01\x01", 8},
 		{"notes.txt", "just some notes\n", 0},
-		{"statement.html", "<html><form action=x><input type=password></form></html>", 3},
-		{"Invoice_0442.pdf.html", "<html><form action=x><input type=password></form></html>", 5},
+		{"statement.html", "<html><p>Your statement for March.</p></html>", 3},
+		{"Invoice_0442.pdf.html", "<html><p>Invoice 0442</p></html>", 5},
 		{"logo.SVG", "<svg xmlns='http://www.w3.org/2000/svg'></svg>", 3},
+		// Web pages and SVG images that act on their own: a sign-in form,
+		// script, a redirect. Whatever their name.
+		{"statement.html", "<html><FORM action=x><input type=password></form></html>", 5},
+		{"logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'><script>location.href='x'</script></svg>", 5},
+		{"badge.svg", "<svg xmlns='http://www.w3.org/2000/svg' onload=\"go()\"></svg>", 5},
+		{"page.htm", "<html><meta http-equiv=\"Refresh\" content=\"0;url=https://x.example\"></html>", 5},
 	} {
 		r := s.Score(withAttachment(tc.name, tc.content))
 		var got float64
@@ -375,5 +426,81 @@ func TestFraudFloor(t *testing.T) {
 	weak := []Signal{{Name: "from_impersonation", Weight: 2.5}, {Name: "link_text_mismatch", Weight: 1}, {Name: "money", Weight: 2}}
 	if got, sigs := s.combine(weak, -5, 300, nil, nil); bayes(sigs) >= 0 || got >= 5.5 {
 		t.Errorf("fraud 3.5 < %v: the classifier may lower it; score %v, bayes %v", float64(fraudFloor), got, bayes(sigs))
+	}
+}
+
+// The sender's domain imitating another party of the conversation: a
+// recipient's domain one letter away, a domain named in the text, or the
+// name the message signs with spelt with a look-alike letter.
+func TestCousinDomain(t *testing.T) {
+	s := newTestScorer(t)
+	mail := func(from, to, body string) []byte {
+		return rawMail([]string{"From: " + from, "To: " + to, "Subject: RE: invoices", "Content-Type: text/plain"}, body)
+	}
+	for _, tc := range []struct {
+		raw    []byte
+		detail string // "" when lookalike_domain should stay quiet
+	}{
+		{mail("Helen <h@northgate-packaglng.co>", "j@buyer.example", "Kind regards,\nHelen Price\nNorthgate Packaging Ltd"), `spells "Packaging"`},
+		{mail("Helen <h@northgatepackaglng.com>", "j@buyer.example", "Regards, Helen\nNorthgate Packaging"), `"Northgate Packaging"`},
+		{mail("CFO <cfo@examp1e-corp.com>", "ap@example-corp.com", "Please process the payment today."), "imitates example-corp.com"},
+		{mail("CFO <cfo@exarnple.com>", "ap@example.com", "Please process the payment today."), "imitates example.com"},
+		{mail("Jo <jo@acrne.com>", "x@buyer.example", "> From: Sam <sam@acme.com>\n> Thanks"), "imitates acme.com"},
+		// Honest: the same name under other top-level domains or with a
+		// hyphen, a free-mail sender, a name spelt as the domain, and
+		// words merely alike ("clear", "modern").
+		{mail("Ann <ann@acme-tools.com>", "b@acmetools.co.uk", "Thanks, Ann\nAcme Tools"), ""},
+		{mail("Ann <ann@northgate.de>", "b@northgate.com", "Danke"), ""},
+		{mail("Ann <ann.northgate@gmail.com>", "b@gmaii.com", "hi"), ""},
+		{mail("Ann <ann@modern-interiors.com>", "b@buyer.example", "The Modem arrived. Modern Interiors"), ""},
+		{mail("Ann <ann@brightline.com>", "b@buyer.example", "Regards, Ann\nBrightline Ltd"), ""},
+	} {
+		g, ok := signalsOf(t, s, tc.raw)["lookalike_domain"]
+		switch {
+		case tc.detail == "" && ok:
+			t.Errorf("%s: lookalike_domain fired: %s", tc.raw[:40], g.Detail)
+		case tc.detail != "" && !ok:
+			t.Errorf("%s: lookalike_domain did not fire", tc.raw[:40])
+		case ok && !strings.Contains(g.Detail, tc.detail):
+			t.Errorf("detail %q lacks %q", g.Detail, tc.detail)
+		}
+	}
+}
+
+// A link whose text names a government site and goes elsewhere weighs as
+// much as one naming a brand; through a government's mailing service it
+// stays weak.
+func TestLinkMismatchOfficial(t *testing.T) {
+	s := newTestScorer(t)
+	for _, tc := range []struct {
+		href, text string
+		want       float64
+	}{
+		{"https://edevlet-iade-basvuru.example/giris", "www.turkiye.gov.tr", 3.5},
+		{"https://impots-remboursement.example/", "www.impots.gouv.fr", 3.5},
+		{"https://refunds.example/", "www.irs.gov", 3.5},
+		{"https://links.govdelivery.com/track?id=1", "www.irs.gov", 1},
+		{"https://click.shop.example/t/1", "www.partner.com", 1},
+	} {
+		raw := htmlMail("Notice", `<p>Details: <a href="`+tc.href+`">`+tc.text+`</a></p>`)
+		if got := signalsOf(t, s, raw)["link_text_mismatch"].Weight; got != tc.want {
+			t.Errorf("%s → %s: link_text_mismatch %v, want %v", tc.text, tc.href, got, tc.want)
+		}
+	}
+}
+
+// The confusable folding that cousinDomain compares with.
+func TestConfusable(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"packaglng", "Packaging", true}, {"paypa1", "paypal", true}, {"rnicrosoft", "microsoft", true},
+		{"vvells", "wells", true}, {"g00gle", "google", true}, {"northgate", "Northgate", false},
+		{"northgate", "northgates", false}, {"clear", "dear", false}, {"", "", false},
+	} {
+		if got := confusable(tc.a, tc.b); got != tc.want {
+			t.Errorf("confusable(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
 	}
 }
