@@ -273,21 +273,8 @@ type mark struct {
 // (up to its capacity) where bank references and QR codes are.
 func (l *lexicon) match(words []uint32, marks []mark) (hits lexHits, found uint32, _ []mark) {
 	for i, h := range words {
-		if l.firstBits[h&firstMask/64]&(1<<(h&63)) == 0 {
-			continue
-		}
-		for _, p := range l.byFirst[h] {
-			if i+len(p.hashes) > len(words) {
-				continue
-			}
-			ok := true
-			for j := 1; j < len(p.hashes); j++ {
-				if words[i+j] != p.hashes[j] {
-					ok = false
-					break
-				}
-			}
-			if !ok {
+		for _, p := range l.startingWith(h) {
+			if !p.at(words, i, len(words)) {
 				continue
 			}
 			if p.cat >= catBankRef {
@@ -308,24 +295,31 @@ func (l *lexicon) match(words []uint32, marks []mark) (hits lexHits, found uint3
 func (l *lexicon) each(words []uint32, lo, hi, cat int, fn func(m mark)) {
 	lo, hi = max(lo, 0), min(hi, len(words))
 	for i := lo; i < hi; i++ {
-		h := words[i]
-		if l.firstBits[h&firstMask/64]&(1<<(h&63)) == 0 {
-			continue
-		}
-		for _, p := range l.byFirst[h] {
-			if p.cat != cat || i+len(p.hashes) > hi {
-				continue
-			}
-			ok := true
-			for j := 1; j < len(p.hashes); j++ {
-				if words[i+j] != p.hashes[j] {
-					ok = false
-					break
-				}
-			}
-			if ok {
+		for _, p := range l.startingWith(words[i]) {
+			if p.cat == cat && p.at(words, i, hi) {
 				fn(mark{cat, i, i + len(p.hashes), p.text})
 			}
 		}
 	}
+}
+
+// startingWith returns the phrases whose first word hashes to h.
+func (l *lexicon) startingWith(h uint32) []phrase {
+	if l.firstBits[h&firstMask/64]&(1<<(h&63)) == 0 {
+		return nil
+	}
+	return l.byFirst[h]
+}
+
+// at reports whether the phrase's words are words[i:], ending by hi.
+func (p *phrase) at(words []uint32, i, hi int) bool {
+	if i+len(p.hashes) > hi {
+		return false
+	}
+	for j := 1; j < len(p.hashes); j++ {
+		if words[i+j] != p.hashes[j] {
+			return false
+		}
+	}
+	return true
 }

@@ -861,12 +861,12 @@ func cousinDomain(a *analysis) string {
 	var pair [2 * maxCousinWord]byte
 	prev := ""
 	for i := 0; i < len(text); {
-		if !isASCIIAlnum(text[i]) {
+		if !isAlnumByte(text[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(text) && isASCIIAlnum(text[j]) {
+		for j < len(text) && isAlnumByte(text[j]) {
 			j++
 		}
 		w := text[i:j]
@@ -912,10 +912,6 @@ const (
 	maxCousinText = 16 << 10
 	maxCousinWord = 40
 )
-
-func isASCIIAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
 
 // confusable reports whether a and b (ASCII; case is ignored) differ but
 // read alike: the same after folding 1, i and | to l, 0 to o, rn to m and
@@ -1108,7 +1104,7 @@ func embeddedTarget(rawURL string) string {
 			if len(r) >= len(sep) && strings.EqualFold(r[:len(sep)], sep) {
 				h := r[len(sep):]
 				end := 0
-				for end < len(h) && (isASCIIAlnum(h[end]) || h[end] == '.' || h[end] == '-') {
+				for end < len(h) && (isAlnumByte(h[end]) || h[end] == '.' || h[end] == '-') {
 					end++
 				}
 				if host := strings.ToLower(strings.Trim(h[:end], ".-")); strings.Contains(host, ".") {
